@@ -1,0 +1,15 @@
+import os
+
+# A fixed key so tests need no .env; never used outside tests.
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+
+from newsroom.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests serve static files through the finders; nothing is collected.
+STATIC_ROOT = None
