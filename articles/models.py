@@ -1,0 +1,335 @@
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language_info
+from django_countries.fields import CountryField
+
+from .sanitize import sanitize_html
+
+
+def validate_language(code: str) -> None:
+    if code and code not in LANG_INFO:
+        raise ValidationError(
+            "%(code)s is not a language code Newsroom knows (use e.g. en, fr, es).",
+            params={"code": code},
+        )
+
+
+def language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
+def unique_slug(model: type[models.Model], text: str, *, exclude_pk=None, max_length=200) -> str:
+    """A slug from `text` that no other row of `model` has: base, base-2, base-3..."""
+    base = slugify(text)[:max_length].strip("-") or "untitled"
+    taken = set(
+        model._default_manager.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+    return slug
+
+
+class SanitizedHTMLField(models.TextField):
+    """HTML that passes `sanitize_html` on every write.
+
+    `pre_save` keeps the instance in step; `get_db_prep_save` also covers the
+    writes that skip `pre_save`: fixtures (raw saves) and `QuerySet.update()`.
+    """
+
+    def pre_save(self, model_instance, add):
+        value = sanitize_html(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_db_prep_save(self, value, connection):
+        if isinstance(value, str):
+            value = sanitize_html(value)
+        return super().get_db_prep_save(value, connection)
+
+
+def _published_count(condition: Q):
+    """Per row, the number of public articles meeting `condition` (with OuterRef)."""
+    counts = (
+        Article.objects.published()
+        .filter(condition)
+        .order_by()
+        # A bare COUNT, not an aggregate: no GROUP BY, one row per outer row.
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts), Value(0))
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_published_count(self):
+        """Each source with its public articles, as outlet or wire service, in one query."""
+        return self.annotate(
+            article_count=_published_count(
+                Q(source=OuterRef("pk")) | Q(wire_service=OuterRef("pk"))
+            )
+        )
+
+
+class TagQuerySet(models.QuerySet):
+    def with_published_count(self):
+        """Each tag with the number of public articles carrying it, in one query."""
+        return self.annotate(article_count=_published_count(Q(tags=OuterRef("pk"))))
+
+
+class SourceKind(models.TextChoices):
+    WIRE = "wire", "Wire service"
+    NEWSPAPER = "newspaper", "Newspaper"
+    BROADCASTER = "broadcaster", "Broadcaster"
+    MAGAZINE = "magazine", "Magazine"
+    GOVERNMENT = "government", "Government"
+    NGO = "ngo", "NGO / advocacy"
+    OTHER = "other", "Blog / other"
+
+
+class Source(models.Model):
+    Kind = SourceKind
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    feed_url = models.URLField("feed URL", max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.NEWSPAPER)
+    country = CountryField(blank=True, help_text="Where the outlet is based.")
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        default="en",
+        validators=[validate_language],
+        help_text="Main language of the outlet, as a code: en, fr, es…",
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Inactive sources are hidden from the public index."
+    )
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SourceKind.values), name="source_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Source, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:source_detail", kwargs={"slug": self.slug})
+
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
+
+class TagKind(models.TextChoices):
+    TOPIC = "topic", "Topic"
+    POLICY = "policy", "Policy"
+    PERSON = "person", "Person"
+    PLACE = "place", "Place"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class Tag(models.Model):
+    Kind = TagKind
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
+    description = models.TextField(blank=True)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_ci",
+                violation_error_message="A tag with this name already exists.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=TagKind.values), name="tag_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = self.name.strip()
+        if not self.slug:
+            self.slug = unique_slug(Tag, self.name, exclude_pk=self.pk, max_length=100)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:tag_detail", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see: published, and its publication time has come.
+
+        Every public surface starts here, so a draft cannot leak through a
+        forgotten view. An unknown outlet date does not hold an article back.
+        """
+        return self.filter(
+            Q(published_at__lte=timezone.now()) | Q(published_at__isnull=True),
+            status=Article.Status.PUBLISHED,
+        )
+
+    def from_outlets(self, sources):
+        """Articles an outlet ran, or that a wire service supplied."""
+        return self.filter(Q(source__in=sources) | Q(wire_service__in=sources))
+
+    def for_listing(self):
+        """What a list of articles shows, fetched in a fixed number of queries."""
+        return self.select_related("source", "wire_service").prefetch_related("tags")
+
+    def related_to(self, article: "Article", *, limit: int = 5):
+        """Other articles sharing the most tags with `article`, newest first."""
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        if not tag_ids:
+            return self.none()
+        return (
+            self.filter(tags__in=tag_ids)
+            .exclude(pk=article.pk)
+            .annotate(shared_tags=Count("tags"))
+            .select_related("source")
+            .order_by("-shared_tags", F("published_at").desc(nulls_last=True), "-pk")[:limit]
+        )
+
+    def set_status(self, status: str, *, user) -> int:
+        """Move every article here to `status` at once, recording who did it."""
+        return self.update(status=status, updated_by=user, updated_at=timezone.now())
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Article(models.Model):
+    Status = ArticleStatus
+
+    title = models.CharField("headline", max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    url = models.URLField(
+        "original URL",
+        max_length=2000,
+        blank=True,
+        help_text="The article on the outlet's site. Leave empty when unknown.",
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="articles", help_text="The outlet."
+    )
+    wire_service = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="wire_articles",
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": Source.Kind.WIRE},
+        help_text="The wire service behind the story, when the outlet ran a wire story.",
+    )
+    byline = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(
+        "published",
+        null=True,
+        blank=True,
+        help_text="When the outlet published it. Leave empty when the page gives no date.",
+    )
+    summary = models.TextField(blank=True, help_text="In the editor's own words; plain text.")
+    body = SanitizedHTMLField(
+        blank=True, help_text="HTML; anything outside the allowed tags is removed on save."
+    )
+    editor_note = models.TextField("editor's note", blank=True)
+    language = models.CharField(max_length=10, default="en", validators=[validate_language])
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("published_at").desc(nulls_last=True), "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="article_url_unique_when_given",
+                violation_error_message="An article with this original URL already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ArticleStatus.values), name="article_status_valid"
+            ),
+        ]
+        indexes = [
+            # The public list: published articles, newest first.
+            models.Index(fields=["status", "-published_at"], name="article_status_date_idx"),
+            models.Index(fields=["language", "status"], name="article_language_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Article, self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:article_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.wire_service_id and self.wire_service_id == self.source_id:
+            raise ValidationError(
+                {"wire_service": "The wire service is the outlet itself; leave it empty."}
+            )
+
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
