@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from articles import views
+
+admin.site.site_header = "Newsroom editors"
+admin.site.site_title = "Newsroom"
+admin.site.index_title = "Curate border and migration coverage"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("articles.urls")),
+]
