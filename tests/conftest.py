@@ -1,0 +1,22 @@
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def editor(db):
+    """A staff user in the Editors group that the demo data sets up."""
+    from articles.demo import demo_editor_ensure
+
+    return demo_editor_ensure()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
