@@ -28,12 +28,14 @@ def language_name(code: str) -> str:
         return code
 
 
-def unique_slug(model: type[models.Model], text: str, *, exclude_pk=None, max_length=200) -> str:
-    """A slug from `text` that no other row of `model` has: base, base-2, base-3..."""
+def unique_slug(instance: models.Model, text: str) -> str:
+    """A slug from `text` that no other row of the instance's model has: base, base-2..."""
+    model = type(instance)
+    max_length = model._meta.get_field("slug").max_length
     base = slugify(text)[:max_length].strip("-") or "untitled"
     taken = set(
         model._default_manager.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
+        .exclude(pk=instance.pk)
         .values_list("slug", flat=True)
     )
     slug, n = base, 1
@@ -137,7 +139,7 @@ class Source(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Source, self.name, exclude_pk=self.pk)
+            self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -183,7 +185,7 @@ class Tag(models.Model):
     def save(self, *args, **kwargs):
         self.name = self.name.strip()
         if not self.slug:
-            self.slug = unique_slug(Tag, self.name, exclude_pk=self.pk, max_length=100)
+            self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -318,7 +320,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Article, self.title, exclude_pk=self.pk)
+            self.slug = unique_slug(self, self.title)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
