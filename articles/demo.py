@@ -631,6 +631,17 @@ def _upsert[M: models.Model](model: type[M], *, slug: str, values: dict) -> tupl
     return obj, outcome
 
 
+def _upsert_all[M: models.Model](model: type[M], rows: list[dict], outcomes: list[str]) -> dict:
+    """`_upsert` each row, keyed on its slug; returns the rows by slug."""
+    by_slug = {}
+    for data in rows:
+        values = dict(data)
+        slug = values.pop("slug")
+        by_slug[slug], outcome = _upsert(model, slug=slug, values=values)
+        outcomes.append(outcome)
+    return by_slug
+
+
 def demo_load() -> dict[str, int]:
     """Create or update the demo sources, tags and articles, in one transaction.
 
@@ -639,19 +650,8 @@ def demo_load() -> dict[str, int]:
     """
     outcomes: list[str] = []
     with transaction.atomic():
-        sources = {}
-        for data in SOURCES:
-            values = dict(data)
-            slug = values.pop("slug")
-            sources[slug], outcome = _upsert(Source, slug=slug, values=values)
-            outcomes.append(outcome)
-
-        tags = {}
-        for data in TAGS:
-            values = dict(data)
-            slug = values.pop("slug")
-            tags[slug], outcome = _upsert(Tag, slug=slug, values=values)
-            outcomes.append(outcome)
+        sources = _upsert_all(Source, SOURCES, outcomes)
+        tags = _upsert_all(Tag, TAGS, outcomes)
 
         for data in ARTICLES:
             values = {**ARTICLE_DEFAULTS, **data}
