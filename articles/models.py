@@ -331,7 +331,3 @@ class Article(models.Model):
             raise ValidationError(
                 {"wire_service": "The wire service is the outlet itself; leave it empty."}
             )
-
-    @property
-    def language_name(self) -> str:
-        return language_name(self.language)
