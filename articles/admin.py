@@ -100,5 +100,5 @@ class SourceAdmin(ArticleCountMixin, admin.ModelAdmin):
 class TagAdmin(ArticleCountMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "article_total"]
     list_filter = ["kind"]
-    search_fields = ["name", "description"]
+    search_fields = ["name", "aliases", "description"]
     prepopulated_fields = {"slug": ["name"]}

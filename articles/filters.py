@@ -10,18 +10,18 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.conf.locale import LANG_INFO
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django_countries import countries
 
 from .models import Article, Source, SourceKind, Tag
+from .search import search_articles
 
 ORDERINGS = {
+    "relevance": ("-rank", F("published_at").desc(nulls_last=True), "-pk"),
     "newest": (F("published_at").desc(nulls_last=True), "-pk"),
     "oldest": (F("published_at").asc(nulls_last=True), "pk"),
 }
-
-MAX_QUERY_WORDS = 10
 
 # The browser's own date picker; it submits ISO dates, as the URLs document.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,6 +36,16 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+class SearchField(forms.CharField):
+    def to_python(self, value):
+        # A NUL byte cannot be searched for or stored; drop it rather than refuse.
+        return super().to_python(value).replace("\x00", "")
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
+
+
 class ArticleFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -46,11 +56,12 @@ class ArticleFilterForm(forms.Form):
 
 
 class ArticleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label="Search",
-        method="filter_words",
-        max_length=200,
-        help_text="Words in the headline, summary or text; all must match.",
+        method="filter_search",
+        help_text=(
+            'All words must match. Use "quotes" for a phrase, OR for either, -word to exclude.'
+        ),
     )
     tag = django_filters.ModelMultipleChoiceFilter(
         label="Tags",
@@ -90,9 +101,13 @@ class ArticleFilter(django_filters.FilterSet):
     )
     ordering = django_filters.ChoiceFilter(
         label="Order",
-        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        choices=[
+            ("relevance", "Most relevant (with a search)"),
+            ("newest", "Newest first"),
+            ("oldest", "Oldest first"),
+        ],
         method="filter_ordering",
-        empty_label=None,
+        empty_label="Default",
     )
 
     class Meta:
@@ -100,12 +115,8 @@ class ArticleFilter(django_filters.FilterSet):
         fields = []
         form = ArticleFilterForm
 
-    def filter_words(self, queryset, name, value):
-        for word in value.split()[:MAX_QUERY_WORDS]:
-            queryset = queryset.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
-            )
-        return queryset
+    def filter_search(self, queryset, name, value):
+        return search_articles(queryset, value)
 
     def filter_outlets(self, queryset, name, value):
         return queryset.from_outlets(value) if value else queryset
@@ -119,7 +130,20 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(published_at__lt=_start_of_day(value + datetime.timedelta(days=1)))
 
     def filter_ordering(self, queryset, name, value):
-        return queryset.order_by(*ORDERINGS.get(value, ORDERINGS["newest"]))
+        # Applied in filter_queryset, once every filter has run: relevance
+        # needs the rank that the search adds.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*ORDERINGS[self.effective_ordering()])
+
+    def effective_ordering(self) -> str:
+        """Relevance when there is a search and no other choice; else newest first."""
+        data = getattr(self.form, "cleaned_data", {})
+        searching = bool(data.get("q"))
+        ordering = data.get("ordering") or ("relevance" if searching else "newest")
+        return "newest" if ordering == "relevance" and not searching else ordering
 
     def active_filters(self) -> list[dict]:
         """Each filter in force, with its label and the query string without it.

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.conf.locale import LANG_INFO
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
@@ -10,7 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
 
-from .sanitize import sanitize_html
+from .sanitize import html_to_text, sanitize_html
 
 
 def validate_language(code: str) -> None:
@@ -62,6 +63,31 @@ class SanitizedHTMLField(models.TextField):
         if isinstance(value, str):
             value = sanitize_html(value)
         return super().get_db_prep_save(value, connection)
+
+
+class PlainTextField(models.TextField):
+    """The readable text of another, HTML, field; derived on every save.
+
+    Search indexes and snippets read it. Like the HTML field it follows, it is
+    filled by `save()` and `bulk_create()`; `QuerySet.update()` of the HTML
+    field must set it too.
+    """
+
+    def __init__(self, *args, html_field: str = "body", **kwargs):
+        self.html_field = html_field
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["html_field"] = self.html_field
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = html_to_text(sanitize_html(getattr(model_instance, self.html_field)))
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 def _published_count(condition: Q):
@@ -165,6 +191,10 @@ class Tag(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
     description = models.TextField(blank=True)
+    aliases = models.TextField(
+        blank=True,
+        help_text="Other names readers search for, one per line (for example STCA).",
+    )
 
     objects = TagQuerySet.as_manager()
 
@@ -184,12 +214,25 @@ class Tag(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = self.name.strip()
+        self.aliases = "\n".join(self.alias_list)
         if not self.slug:
             self.slug = unique_slug(self, self.name)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:tag_detail", kwargs={"slug": self.slug})
+
+    @property
+    def alias_list(self) -> list[str]:
+        """The aliases, trimmed, without blanks or repeats of each other or the name."""
+        seen = {self.name.strip().casefold()}
+        aliases = []
+        for line in self.aliases.splitlines():
+            alias = " ".join(line.split())
+            if alias and alias.casefold() not in seen:
+                seen.add(alias.casefold())
+                aliases.append(alias)
+        return aliases
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -271,6 +314,7 @@ class Article(models.Model):
     body = SanitizedHTMLField(
         blank=True, help_text="HTML; anything outside the allowed tags is removed on save."
     )
+    body_text = PlainTextField(html_field="body")
     editor_note = models.TextField("editor's note", blank=True)
     language = models.CharField(max_length=10, default="en", validators=[validate_language])
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
@@ -293,6 +337,9 @@ class Article(models.Model):
         editable=False,
         related_name="+",
     )
+    # Kept by a database trigger on PostgreSQL (see articles/search.py); unused,
+    # and always empty, on SQLite, which indexes articles in an FTS5 table.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 

@@ -5,6 +5,9 @@ mark only its output safe. Keeping bleach behind this one function means the
 day the rules change, this file is the only one that does.
 """
 
+import functools
+from html.parser import HTMLParser
+
 from bleach.html5lib_shim import Filter
 from bleach.sanitizer import Cleaner
 
@@ -103,8 +106,50 @@ _cleaner = Cleaner(
 )
 
 
+# A save sanitizes the same body more than once (the instance, then the value
+# written); the cache makes the repeats free. The function is pure.
+@functools.lru_cache(maxsize=64)
 def sanitize_html(html: str) -> str:
     """Return `html` reduced to the allowlist above, safe to render as is."""
     if not html:
         return ""
     return _cleaner.clean(html.replace("\x00", "")).strip()
+
+
+# Where one block of text ends and the next begins, for plain text.
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "blockquote",
+     "figcaption", "caption", "tr", "pre", "table", "ul", "ol", "dl", "figure"}
+)  # fmt: skip
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in DROPPED_WITH_CONTENT:
+            self.skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in DROPPED_WITH_CONTENT:
+            self.skipping = max(self.skipping - 1, 0)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of `html`, one line per block, for search and snippets."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).splitlines())
+    return "\n".join(line for line in lines if line)

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Search on PostgreSQL; harmless on SQLite, where search uses FTS5.
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
     "django_countries",
     "articles",

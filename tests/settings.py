@@ -13,3 +13,8 @@ STORAGES = {
 }
 # Tests serve static files through the finders; nothing is collected.
 STATIC_ROOT = None
+# Tests run tasks inline unless a test says otherwise, and serve their pages
+# from a local HTTP server, which the import's address checks would refuse.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+IMPORT_ALLOW_PRIVATE_ADDRESSES = True
+IMPORT_TIMEOUT = 2.0

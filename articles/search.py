@@ -1,0 +1,226 @@
+"""Full-text search: one interface, a backend for each database.
+
+Readers type queries as into a web search engine: several words (all must
+match), "quoted phrases", `OR` between alternatives, and `-word` to exclude.
+`parse_query` turns any string into a `SearchQuery` and never fails; the
+backend for the connection in use turns that into SQL:
+
+- SQLite: an FTS5 table, `article_search`, with the porter stemmer and
+  diacritics removed, ranked with bm25 weighted title > summary > tags > body.
+- PostgreSQL: `Article.search_vector`, weighted A (title) to D (body), built
+  with the text-search configuration of the article's language (`newsroom_en`
+  or `newsroom_fr`, both accent-insensitive) and GIN-indexed.
+
+Database triggers, created by migration 0002, keep both indexes current on
+every insert, update and delete of articles, of their tags and of tag names
+and aliases, whatever wrote them.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Readers' queries beyond these sizes are cut, not refused.
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 20
+
+# Snippets come back from the database with these around each hit; they cannot
+# occur in stored text, so escaping the snippet and then swapping them for
+# <mark> keeps every other character inert.
+HIT_START, HIT_END = "\x02", "\x03"
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word, or a phrase of words that must appear together in this order."""
+
+    words: tuple[str, ...]
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+@dataclass
+class SearchQuery:
+    """Every group must match; a group matches when any of its terms does."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.excluded)
+
+    def as_websearch(self) -> str:
+        """The query in PostgreSQL's websearch syntax, made only of plain words."""
+
+        def term(t: Term) -> str:
+            return f'"{" ".join(t.words)}"' if t.is_phrase else t.words[0]
+
+        parts = [" OR ".join(term(t) for t in group) for group in self.groups]
+        parts += [f"-{term(t)}" for t in self.excluded]
+        return " ".join(parts)
+
+
+def _fts5(terms: list[Term]) -> str:
+    # Each word is quoted, so nothing a reader types is read as FTS5 syntax.
+    alternatives = ('"' + " ".join(t.words) + '"' for t in terms)
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def parse_query(text: str) -> SearchQuery:
+    """Read `text` as web-search syntax. Never raises; may return an empty query."""
+    query = SearchQuery()
+    join_next = False
+    count = 0
+    for match in _TOKEN.finditer(text[:MAX_QUERY_CHARS]):
+        negated, phrase, bare = match.group(1), match.group(2), match.group(3)
+        if bare == "OR":
+            join_next = bool(query.groups)
+            continue
+        if bare is not None:
+            negated = "-" if bare.startswith("-") else ""
+            phrase = bare.lstrip("-")
+        words = tuple(w.lower() for w in _WORD.findall(phrase or ""))
+        if not words or count >= MAX_QUERY_TERMS:
+            join_next = False
+            continue
+        count += 1
+        term = Term(words)
+        if negated:
+            query.excluded.append(term)
+        elif join_next:
+            query.groups[-1].append(term)
+        else:
+            query.groups.append([term])
+        join_next = False
+    return query
+
+
+def highlight(snippet: str | None) -> SafeString:
+    """Escape a snippet from the database and mark its hits with <mark>.
+
+    A snippet without a hit says nothing the card does not: it comes back empty.
+    """
+    if not snippet or HIT_START not in snippet:
+        return mark_safe("")
+    escaped = escape(snippet)
+    return mark_safe(escaped.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
+
+
+class _SQLiteBackend:
+    # bm25 weights, in the order of the FTS5 table's columns.
+    WEIGHTS = "10.0, 5.0, 3.0, 1.0"
+
+    def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        table = queryset.model._meta.db_table
+        matching = "SELECT rowid FROM article_search WHERE article_search MATCH %s"
+        if query.groups:
+            match = " AND ".join(_fts5(group) for group in query.groups)
+            queryset = queryset.filter(pk__in=RawSQL(matching, [match])).annotate(
+                rank=RawSQL(
+                    f"SELECT -bm25(article_search, {self.WEIGHTS}) FROM article_search "
+                    f"WHERE article_search MATCH %s AND rowid = {table}.id",
+                    [match],
+                    output_field=FloatField(),
+                ),
+                snippet=RawSQL(
+                    "SELECT snippet(article_search, 3, char(2), char(3), '…', 32) "
+                    f"FROM article_search WHERE article_search MATCH %s AND rowid = {table}.id",
+                    [match],
+                    output_field=TextField(),
+                ),
+            )
+        else:
+            queryset = queryset.annotate(
+                rank=Value(0.0, output_field=FloatField()), snippet=Value("")
+            )
+        if query.excluded:
+            queryset = queryset.exclude(pk__in=RawSQL(matching, [_fts5(query.excluded)]))
+        return queryset
+
+
+class _PostgreSQLBackend:
+    CONFIGS = {"fr": "newsroom_fr"}
+    DEFAULT_CONFIG = "newsroom_en"
+
+    def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        from django.contrib.postgres.search import SearchHeadline, SearchRank
+        from django.contrib.postgres.search import SearchQuery as PGQuery
+
+        text = query.as_websearch()
+
+        def pg_query(config):
+            return PGQuery(text, config=config, search_type="websearch")
+
+        # Each article is matched with its own language's stemming; written as
+        # one branch a language so that the GIN index serves each branch.
+        other_languages = list(self.CONFIGS)
+        condition = Q(~Q(language__in=other_languages), search_vector=pg_query(self.DEFAULT_CONFIG))
+        for language, config in self.CONFIGS.items():
+            condition |= Q(language=language, search_vector=pg_query(config))
+        config_of_row = Case(
+            *(When(language=lang, then=Value(cfg)) for lang, cfg in self.CONFIGS.items()),
+            default=Value(self.DEFAULT_CONFIG),
+        )
+        any_language = pg_query(self.DEFAULT_CONFIG)
+        for config in self.CONFIGS.values():
+            any_language = any_language | pg_query(config)
+        return queryset.filter(condition).annotate(
+            rank=SearchRank(F("search_vector"), any_language, normalization=1),
+            snippet=SearchHeadline(
+                "body_text",
+                any_language,
+                config=config_of_row,
+                start_sel=HIT_START,
+                stop_sel=HIT_END,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+
+
+class _ContainsBackend:
+    """For other databases: every word somewhere in the text, no ranking."""
+
+    def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        def term_q(term: Term) -> Q:
+            phrase = " ".join(term.words)
+            return (
+                Q(title__icontains=phrase)
+                | Q(summary__icontains=phrase)
+                | Q(body_text__icontains=phrase)
+            )
+
+        for group in query.groups:
+            alternatives = Q()
+            for term in group:
+                alternatives |= term_q(term)
+            queryset = queryset.filter(alternatives)
+        for term in query.excluded:
+            queryset = queryset.exclude(term_q(term))
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
+
+
+_BACKENDS = {"sqlite": _SQLiteBackend(), "postgresql": _PostgreSQLBackend()}
+
+
+def search_articles(queryset: QuerySet, text: str) -> QuerySet:
+    """Articles of `queryset` matching `text`, annotated with `rank` and `snippet`.
+
+    Order by `-rank` for relevance; `highlight()` makes a snippet displayable.
+    """
+    query = parse_query(text)
+    if not query:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
+    return _BACKENDS.get(connection.vendor, _ContainsBackend()).search(queryset, query)
