@@ -92,6 +92,7 @@ TAGS = [
     {
         "slug": "safe-third-country-agreement",
         "name": "Safe Third Country Agreement",
+        "aliases": "STCA\nSCTA\nSafe Third Country",
         "kind": TagKind.POLICY,
         "description": (
             "The 2004 Canada–US pact under which each country can send back asylum "
@@ -127,6 +128,7 @@ TAGS = [
     {
         "slug": "irregular-crossings",
         "name": "Irregular crossings",
+        "aliases": "Irregular migration\nUnofficial crossings",
         "kind": TagKind.TOPIC,
         "description": (
             "People entering a country between official border posts rather than "
@@ -136,6 +138,7 @@ TAGS = [
     {
         "slug": "canada-us-relations",
         "name": "Canada–US relations",
+        "aliases": "Canada-US relations\nCanada-U.S. relations",
         "kind": TagKind.TOPIC,
         "description": "Dealings between the Canadian and American governments.",
     },
@@ -177,6 +180,7 @@ TAGS = [
     {
         "slug": "roxham-road",
         "name": "Roxham Road",
+        "aliases": "Chemin Roxham",
         "kind": TagKind.PLACE,
         "description": (
             "A road south of Montreal that became Canada's busiest unofficial "
@@ -186,6 +190,7 @@ TAGS = [
     {
         "slug": "quebec",
         "name": "Quebec",
+        "aliases": "Québec",
         "kind": TagKind.PLACE,
         "description": "The province where most irregular crossings from the US take place.",
     },
@@ -240,6 +245,7 @@ TAGS = [
     {
         "slug": "unhcr",
         "name": "UNHCR",
+        "aliases": "UN Refugee Agency\nUnited Nations High Commissioner for Refugees",
         "kind": TagKind.ORGANISATION,
         "description": (
             "The UN refugee agency, which refers refugees to countries such as "
@@ -257,12 +263,14 @@ TAGS = [
     {
         "slug": "us-customs-and-border-protection",
         "name": "U.S. Customs and Border Protection",
+        "aliases": "CBP\nUS Customs and Border Protection",
         "kind": TagKind.ORGANISATION,
         "description": "The US agency that guards the borders and counts encounters with migrants.",
     },
     {
         "slug": "rcmp",
         "name": "RCMP",
+        "aliases": "Royal Canadian Mounted Police\nGRC",
         "kind": TagKind.ORGANISATION,
         "description": (
             "Canada's federal police, which intercepts people who cross the border "

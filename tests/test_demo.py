@@ -80,3 +80,11 @@ def test_load_demo_resets_a_changed_editor_password(client):
     editor.save()
     call_command("load_demo")
     assert client.login(username="editor", password="newsroom-editor")
+
+
+def test_demo_tag_aliases_find_their_stories(client, capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+    assert "0 rows created, 0 updated" in capsys.readouterr().out
+    page = client.get("/?q=SCTA").context["page_obj"]
+    assert {a.title for a in page} == set(MAIN_STORIES)
