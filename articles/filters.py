@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.conf.locale import LANG_INFO
 from django.db.models import F
+from django.http import QueryDict
 from django.utils import timezone
 from django_countries import countries
 
@@ -32,11 +33,26 @@ LANGUAGE_CHOICES = sorted(
 )
 
 
+# How a filter in force introduces its value on the page.
+CHIP_PREFIXES = {
+    "q": "Search",
+    "tag": "Tag",
+    "source": "Outlet",
+    "kind": "Kind of outlet",
+    "country": "Outlet's country",
+    "language": "Language",
+    "published_after": "Published",
+    "published_before": "Published",
+}
+
+
 def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class SearchField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "search"})
+
     def to_python(self, value):
         # A NUL byte cannot be searched for or stored; drop it rather than refuse.
         return super().to_python(value).replace("\x00", "")
@@ -153,21 +169,41 @@ class ArticleFilter(django_filters.FilterSet):
         if not self.is_bound or not self.form.is_valid():
             return []
         data = self.form.cleaned_data
-        labels = {}
+        values = {}
         for tag in data["tag"] or []:
-            labels[("tag", tag.slug)] = f"Tag: {tag.name}"
+            values[("tag", tag.slug)] = tag.name
         for source in data["source"] or []:
-            labels[("source", source.slug)] = f"Outlet: {source.name}"
+            values[("source", source.slug)] = source.name
         for key in ("kind", "country", "language"):
             if data[key]:
-                choice = dict(self.form.fields[key].choices)[data[key]]
-                labels[(key, data[key])] = f"{self.filters[key].label}: {choice}"
-        for key in ("q", "published_after", "published_before"):
+                values[(key, data[key])] = dict(self.form.fields[key].choices)[data[key]]
+        if data["q"]:
+            quoted = '"' in data["q"]
+            values[("q", self.data["q"])] = data["q"] if quoted else f"“{data['q']}”"
+        for key, word in (("published_after", "from"), ("published_before", "until")):
             if data[key]:
-                labels[(key, self.data[key])] = f"{self.filters[key].label}: {self.data[key]}"
+                values[(key, self.data[key])] = f"{word} {data[key]:%-d %b %Y}"
         params = list(dict.fromkeys((k, v) for k in self.filters for v in self.data.getlist(k)))
         return [
-            {"label": labels[param], "query": urlencode([p for p in params if p != param])}
+            {
+                "label": f"{CHIP_PREFIXES[param[0]]}: {values[param]}",
+                "value": values[param],
+                "query": urlencode([p for p in params if p != param]),
+            }
             for param in params
-            if param in labels
+            if param in values
         ]
+
+
+def public_filterset(params: QueryDict) -> ArticleFilter:
+    """The public filters over what the public may see: for feeds and exports."""
+    return ArticleFilter(params or None, queryset=Article.objects.published().for_listing())
+
+
+def filter_errors(filterset: ArticleFilter) -> str:
+    """The form's errors as lines a person can read, for a plain-text 400."""
+    lines = []
+    for name, errors in filterset.form.errors.items():
+        label = filterset.form.fields[name].label if name in filterset.form.fields else ""
+        lines += [f"{label}: {error}" if label else str(error) for error in errors]
+    return "\n".join(lines)

@@ -1,17 +1,35 @@
 import logging
+from urllib.parse import urlencode
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from .filters import ArticleFilter
+from .chart import coverage_chart
+from .exports import csv_stream, export_rows, json_stream
+from .facets import facets_for
+from .filters import ArticleFilter, filter_errors, public_filterset
 from .models import Article, Source, Tag
+from .querystring import query_pairs
 
 logger = logging.getLogger(__name__)
+
+
+# Sent by static/js/filters.js to get only the part of the page that changes.
+PARTIAL_HEADER = "X-Newsroom-Partial"
 
 
 class ArticleListView(FilterView):
@@ -24,16 +42,28 @@ class ArticleListView(FilterView):
     def get_queryset(self):
         return Article.objects.published().for_listing()
 
+    def get_template_names(self):
+        if self.request.headers.get(PARTIAL_HEADER) == "results":
+            return ["articles/article_list.html#results"]
+        return super().get_template_names()
+
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         if self.filterset.is_bound and not self.filterset.is_valid():
             response.status_code = 400
+        patch_vary_headers(response, [PARTIAL_HEADER])
         return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["active_filters"] = self.filterset.active_filters()
-        context["result_count"] = context["paginator"].count if context["paginator"] else 0
+        valid = not self.filterset.is_bound or self.filterset.is_valid()
+        context.update(
+            active_filters=self.filterset.active_filters(),
+            result_count=context["paginator"].count,
+            facets=facets_for(self.object_list, self.request.GET) if valid else [],
+            chart=coverage_chart(self.object_list, self.request.GET) if valid else None,
+            feed_query=urlencode(query_pairs(self.request.GET)),
+        )
         return context
 
 
@@ -91,9 +121,44 @@ class TagListView(ListView):
         return Tag.objects.with_published_count().filter(article_count__gt=0)
 
 
+def _export(request: HttpRequest, stream, *, content_type: str, extension: str):
+    filterset = public_filterset(request.GET)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponseBadRequest(
+            "This export's filters could not be applied:\n" + filter_errors(filterset),
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = export_rows(
+        filterset.qs,
+        page_url=lambda article: request.build_absolute_uri(article.get_absolute_url()),
+    )
+    response = StreamingHttpResponse(stream(rows), content_type=content_type)
+    filename = f"newsroom-articles-{timezone.localdate():%Y-%m-%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    return _export(request, csv_stream, content_type="text/csv; charset=utf-8", extension="csv")
+
+
+@require_GET
+def export_json(request: HttpRequest) -> HttpResponse:
+    return _export(
+        request, json_stream, content_type="application/json; charset=utf-8", extension="json"
+    )
+
+
 @require_GET
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /healthz"]
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /healthz",
+        "Disallow: /export.",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 

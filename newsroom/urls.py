@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from articles import views
+from articles.sitemaps import SITEMAPS
 
 admin.site.site_header = "Newsroom editors"
 admin.site.site_title = "Newsroom"
@@ -10,6 +12,7 @@ admin.site.index_title = "Curate border and migration coverage"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("articles.urls")),
 ]

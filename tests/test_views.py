@@ -1,4 +1,6 @@
 import datetime
+import json
+import re
 
 import pytest
 from django.db import connection
@@ -261,3 +263,57 @@ def test_wire_service_stories_count_for_the_wire_too(client):
     assert list(client.get("/sources/cp/").context["page_obj"]) == [story]
     assert list(client.get("/?source=cp").context["page_obj"]) == [story]
     assert client.get("/?source=darpan").context["page_obj"].paginator.count == 2
+
+
+def test_sitemap_lists_public_pages_only(client):
+    public = ArticleFactory(tags=[TagFactory(slug="stca")])
+    draft = ArticleFactory(status=ArticleStatus.DRAFT)
+    SourceFactory(slug="dormant", is_active=False)
+    xml = client.get("/sitemap.xml").text
+    assert f"<loc>http://testserver{public.get_absolute_url()}</loc>" in xml
+    assert f"<loc>http://testserver{public.source.get_absolute_url()}</loc>" in xml
+    assert "<loc>http://testserver/tags/stca/</loc>" in xml
+    assert "<loc>http://testserver/</loc>" in xml
+    assert draft.get_absolute_url() not in xml
+    assert "/sources/dormant/" not in xml
+
+
+def test_robots_points_to_the_sitemap(client):
+    assert "Sitemap: http://testserver/sitemap.xml" in client.get("/robots.txt").text
+
+
+def test_detail_page_carries_sharing_metadata_and_news_article_data(client):
+    article = ArticleFactory(
+        title="Minister </script><script>alert(1)</script> meets",
+        summary="Two ministers met.",
+        byline="Desk Reporter",
+        url="https://outlet.example/story",
+        tags=[TagFactory(name="Asylum")],
+    )
+    html = client.get(article.get_absolute_url()).text
+    page = f"http://testserver{article.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{page}">' in html
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta property="og:title" content="Minister &lt;/script&gt;' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    (payload,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(payload)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == article.title
+    assert data["author"] == {"@type": "Person", "name": "Desk Reporter"}
+    assert data["publisher"]["name"] == article.source.name
+    assert data["isBasedOn"] == "https://outlet.example/story"
+    assert data["keywords"] == ["Asylum"]
+    assert "<script>alert" not in html
+
+
+def test_page_titles_say_what_the_page_is(client):
+    tag = TagFactory(name="Safe Third Country Agreement", slug="stca")
+    ArticleFactory.create_batch(2, tags=[tag])
+    assert "<title>Safe Third Country Agreement — 2 articles · Newsroom</title>" in (
+        client.get("/tags/stca/").text
+    )
+    assert "<title>Safe Third Country Agreement — 2 articles · Newsroom</title>" in (
+        client.get("/?tag=stca").text
+    )
+    assert "<title>“roxham” — 0 articles · Newsroom</title>" in client.get("/?q=roxham").text

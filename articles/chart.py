@@ -1,0 +1,99 @@
+"""The coverage-over-time chart: articles a month, drawn on the server as SVG."""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
+from django.http import QueryDict
+
+from .querystring import with_dates
+
+WIDTH, HEIGHT = 720, 160
+# Room under the bars for the years.
+AXIS = 18
+# A short span is drawn as a year at least, so that one month is not a wall;
+# a long archive shows its last twenty years.
+MIN_MONTHS, MAX_MONTHS = 12, 240
+
+
+@dataclass(frozen=True)
+class Bar:
+    month: datetime.date
+    count: int
+    query: str
+    x: float
+    y: float
+    height: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%B %Y}: {self.count} article{'' if self.count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    ticks: list[Tick]
+    bar_width: float
+    peak: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_height: int = HEIGHT - AXIS
+
+
+def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    while len(months) < MIN_MONTHS:
+        months.insert(0, (months[0] - datetime.timedelta(days=1)).replace(day=1))
+    return months[-MAX_MONTHS:]
+
+
+def coverage_chart(queryset: QuerySet, params: QueryDict) -> Chart | None:
+    """Articles a month in `queryset`, from its first month to its last, or None.
+
+    Months without articles are drawn empty, so that the time axis stays true.
+    Each bar links to its month's articles under the current filters.
+    """
+    rows = (
+        queryset.order_by()
+        .exclude(published_at=None)
+        .annotate(month=TruncMonth("published_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    counts: dict[datetime.date, int] = {}
+    for month, n in rows:
+        day = month.date() if isinstance(month, datetime.datetime) else month
+        counts[day] = counts.get(day, 0) + n
+    if not counts:
+        return None
+    months = _months(min(counts), max(counts))
+    peak = max(counts.values())
+    slot = WIDTH / len(months)
+    plot = HEIGHT - AXIS
+    bars, ticks = [], []
+    # Label every year when they fit, else every few years.
+    every = max(1, round(len(months) / 12 / 8))
+    for i, month in enumerate(months):
+        count = counts.get(month, 0)
+        end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        query, _ = with_dates(params, month.isoformat(), end.isoformat(), toggle=False)
+        height = round((plot - 6) * count / peak, 2)
+        x = round(i * slot, 2)
+        bars.append(Bar(month, count, query, x, round(plot - height, 2), height))
+        if month.month == 1 and month.year % every == 0:
+            ticks.append(Tick(x, str(month.year)))
+    return Chart(bars=bars, ticks=ticks, bar_width=round(max(slot - 1, 1), 2), peak=peak)

@@ -1,0 +1,36 @@
+"""Links that change one filter of the current query string and keep the rest."""
+
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+
+Pairs = list[tuple[str, str]]
+
+
+def query_pairs(params: QueryDict, *, drop: tuple[str, ...] = ()) -> Pairs:
+    """The parameters as (key, value) pairs, without `page` (a new view starts
+    on page 1) and without the keys in `drop`."""
+    return [(k, v) for k, values in params.lists() for v in values if k not in ("page", *drop)]
+
+
+def toggled(params: QueryDict, key: str, value: str, *, repeatable: bool) -> tuple[str, bool]:
+    """The query string with `key=value` added (or removed, if already there),
+    and whether it was there. A key that is not repeatable is replaced."""
+    pairs = query_pairs(params)
+    if (key, value) in pairs:
+        return urlencode([p for p in pairs if p != (key, value)]), True
+    if not repeatable:
+        pairs = [p for p in pairs if p[0] != key]
+    return urlencode([*pairs, (key, value)]), False
+
+
+def with_dates(params: QueryDict, start: str, end: str, *, toggle=True) -> tuple[str, bool]:
+    """The query string limited to the days `start` to `end`, and whether it was.
+
+    With `toggle`, a range already in force is taken away instead.
+    """
+    active = params.get("published_after") == start and params.get("published_before") == end
+    pairs = query_pairs(params, drop=("published_after", "published_before"))
+    if not (active and toggle):
+        pairs += [("published_after", start), ("published_before", end)]
+    return urlencode(pairs), active
