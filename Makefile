@@ -5,6 +5,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 # The first Python 3.12+ found: python3.13, python3.12, python3, then pyenv's
 # own builds (pyenv shims exist for versions that are not selected and fail).
@@ -29,6 +30,14 @@ $(STAMP): $(BIN)/python requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $@
 
+# axe-core and the Nu HTML Checker, for the browser tests. Without npm the
+# tests that need them skip (and fail in CI). --ignore-scripts: vnu-jar's
+# postinstall downloads a Java of its own; the machine's Java runs it instead.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the browser tests that need axe-core or vnu-jar will skip."; fi
+
 # A random secret key for this checkout, kept out of git, read by settings.
 .env:
 	@$(BIN)/python -c 'import secrets; print("SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
@@ -44,8 +53,9 @@ run: $(STAMP) .env
 	@echo
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(STAMP)
-	$(BIN)/pytest
+# PYTEST_ARGS narrows a run, e.g. PYTEST_ARGS='-m "not browser"'; none by default.
+test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 serve: $(STAMP) .env
 	$(BIN)/python manage.py migrate --no-input
