@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 for import tests: pages and feeds are
 served by it and fetched through the real import path, not mocked."""
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,12 @@ class Route:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle's
+        # algorithm holds the body back ~40 ms waiting for an ACK.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, *args):  # keep test output quiet
         pass
