@@ -85,6 +85,12 @@ def story_pairs():
 
 
 if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    django.setup()
     from articles.services.dedupe import story_fingerprint, story_similarity
 
     for label, a, b, same in story_pairs():
