@@ -98,3 +98,24 @@ def test_detail_query_count_does_not_grow_with_copies(client):
             article=busy, source=SourceFactory(), url=f"https://b.example/{n}", similarity=0.9
         )
     assert queries(busy) == queries(lone)
+
+
+@pytest.mark.django_db
+def test_an_article_typed_in_the_admin_is_found_by_a_later_import(editor_client, site):
+    outlet = SourceFactory()
+    body = "".join(f"<p>{p}</p>" for p in story_text("ferry").split("\n\n") if p.strip())
+    response = editor_client.post(
+        "/admin/articles/article/add/",
+        {
+            "title": "Typed in by an editor",
+            "slug": "typed-in",
+            "status": ArticleStatus.DRAFT,
+            "source": outlet.pk,
+            "language": "en",
+            "body": body,
+        },
+    )
+    assert response.status_code == 302
+    record = article_import_from_url(url=site.page("/national/review", "wire_local.html"))
+    assert record.status == ImportStatus.DUPLICATE
+    assert record.article.title == "Typed in by an editor"
