@@ -200,6 +200,7 @@ class ImportRecordAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     readonly_fields = fields
+    actions = ["retry"]
     change_list_template = "admin/articles/importrecord/change_list.html"
     change_form_template = "admin/articles/importrecord/change_form.html"
 
@@ -208,6 +209,32 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("articles.add_article")
+
+    @admin.action(description="Try the selected failed imports again", permissions=["retry"])
+    def retry(self, request, queryset):
+        failed = list(queryset.filter(status=ImportStatus.FAILED).select_related("source"))
+        with transaction.atomic():
+            for old in failed:
+                record = import_record_create(
+                    origin=old.origin,
+                    requested=old.requested,
+                    url=old.url,
+                    payload=old.payload,
+                    source=old.source,
+                    user=request.user,
+                )
+                import_record_process.enqueue(record.pk)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d import started again.", "%(count)d imports started again.", len(failed)
+            )
+            % {"count": len(failed)},
+            messages.SUCCESS,
+        )
 
     @admin.display(description="article")
     def result(self, obj):

@@ -385,3 +385,19 @@ def test_records_cannot_be_added_or_edited_by_hand(editor_client):
     assert editor_client.get("/admin/articles/importrecord/add/").status_code == 403
     page = editor_client.get(f"/admin/articles/importrecord/{record.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.text
+
+
+def test_failed_imports_can_be_retried_from_the_list(editor_client, site, outlet):
+    url = site.url(WP_PATH)
+    editor_client.post(IMPORT_URL, {"url": url, "content": "", "source": ""})
+    failed = ImportRecord.objects.get()
+    assert failed.status == ImportStatus.FAILED  # the page was not there yet
+    site.page(WP_PATH, "wordpress_post.html")
+    response = editor_client.post(
+        "/admin/articles/importrecord/",
+        {"action": "retry", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+    assert "1 import started again" in response.text
+    retried = ImportRecord.objects.exclude(pk=failed.pk).get()
+    assert retried.status == ImportStatus.DONE and retried.url == failed.url
