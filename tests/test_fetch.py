@@ -174,3 +174,18 @@ def test_a_page_in_a_declared_charset(site):
         "/latin", body.encode("cp1252"), headers={"Content-Type": "text/html; charset=windows-1252"}
     )
     assert "Québec à l’écoute" in page_fetch(url=site.url("/latin")).text()
+
+
+def test_chunked_responses_and_missing_content_type(site):
+    def chunked(request):
+        request.send_response(200)
+        request.send_header("Transfer-Encoding", "chunked")
+        request.end_headers()
+        for part in (b"<html><body><p>Chunked ", b"page with caf\xc3\xa9.</p></body></html>"):
+            request.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        request.wfile.write(b"0\r\n\r\n")
+
+    site.add("/chunked", handler=chunked)
+    fetched = page_fetch(url=site.url("/chunked"))
+    assert fetched.content_type == ""
+    assert "Chunked page with café." in fetched.text()

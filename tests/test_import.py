@@ -401,3 +401,20 @@ def test_failed_imports_can_be_retried_from_the_list(editor_client, site, outlet
     assert "1 import started again" in response.text
     retried = ImportRecord.objects.exclude(pk=failed.pk).get()
     assert retried.status == ImportStatus.DONE and retried.url == failed.url
+
+
+FRENCH_PAGE = """<html><head><title>Le chemin Roxham sera fermé samedi</title></head><body>
+<article><h1>Le chemin Roxham sera fermé samedi</h1>
+<p>Le gouvernement fédéral a confirmé vendredi que les demandeurs d'asile qui traversent la
+frontière par le chemin Roxham pourront être renvoyés aux États-Unis dès samedi.</p>
+<p>Les groupes d'aide aux réfugiés craignent que les familles choisissent des passages plus
+isolés et plus dangereux, surtout pendant l'hiver, pour éviter d'être interceptées.</p>
+<p>Le premier ministre du Québec a salué une décision qu'il réclamait depuis plus d'un an.</p>
+</article></body></html>"""
+
+
+def test_the_language_is_recognised_when_the_page_does_not_say(site):
+    record = article_import_from_url(url=site.add("/fr", FRENCH_PAGE))
+    assert record.status == ImportStatus.DONE, record.message
+    assert record.article.language == "fr"
+    assert record.article.title == "Le chemin Roxham sera fermé samedi"
