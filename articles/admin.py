@@ -1,9 +1,27 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from .models import Article, ArticleStatus, Source, Tag
+from .forms import ImportForm
+from .models import (
+    Article,
+    ArticleStatus,
+    ImportOrigin,
+    ImportRecord,
+    ImportStatus,
+    Source,
+    Tag,
+)
+from .services.dedupe import story_fingerprint, story_fingerprint_store
+from .services.extract import html_text, looks_like_html
+from .services.ingest import import_record_create
+from .tasks import import_record_process, source_feed_poll
 
 
 def _status_action(status: str, description: str):
@@ -46,6 +64,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["source", "wire_service", "tags"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    record_fields = readonly_fields
     actions = [
         _status_action(ArticleStatus.PUBLISHED, "Publish the selected articles"),
         _status_action(ArticleStatus.DRAFT, "Send the selected articles back to draft"),
@@ -54,11 +73,37 @@ class ArticleAdmin(admin.ModelAdmin):
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "status"]}),
-        ("Where it ran", {"fields": ["source", "wire_service", "url", "byline", "published_at"]}),
+        (
+            "Where it ran",
+            {
+                "fields": [
+                    "source",
+                    "wire_service",
+                    "url",
+                    "byline",
+                    "published_at",
+                    "also_published_by",
+                ]
+            },
+        ),
         ("Curation", {"fields": ["summary", "tags", "editor_note", "language"]}),
         ("Text", {"fields": ["body"], "classes": ["collapse"]}),
-        ("Record", {"fields": readonly_fields, "classes": ["collapse"]}),
+        ("Record", {"fields": record_fields, "classes": ["collapse"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "also_published_by"]
+
+    @admin.display(description="also published by")
+    def also_published_by(self, obj):
+        copies = list(obj.copies.select_related("source")) if obj and obj.pk else []
+        if not copies:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}" rel="nofollow noopener">{}</a> ({:.0%} alike)',
+            ((copy.url, copy.source, copy.similarity) for copy in copies),
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
@@ -72,6 +117,11 @@ class ArticleAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        if not change or "body" in form.changed_data:
+            # Typed-in articles are found as the same story as later imports too.
+            story_fingerprint_store(
+                article=obj, fingerprint=story_fingerprint(text=html_text(obj.body))
+            )
 
 
 class ArticleCountMixin:
@@ -94,6 +144,29 @@ class SourceAdmin(ArticleCountMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_active", "country", "language"]
     search_fields = ["name", "homepage", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["domain", "feed_polled_at", "feed_error"]
+    actions = ["poll_feeds"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "is_active"]}),
+        ("Where", {"fields": ["homepage", "domain", "country", "language", "description"]}),
+        ("Feed", {"fields": ["feed_url", "feed_poll_minutes", "feed_polled_at", "feed_error"]}),
+    ]
+
+    @admin.action(description="Poll the selected sources' feeds now", permissions=["change"])
+    def poll_feeds(self, request, queryset):
+        sources = list(queryset.exclude(feed_url=""))
+        for source in sources:
+            source_feed_poll.enqueue(source.pk)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d feed will be polled in the background.",
+                "%(count)d feeds will be polled in the background.",
+                len(sources),
+            )
+            % {"count": len(sources)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Tag)
@@ -102,3 +175,113 @@ class TagAdmin(ArticleCountMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "aliases", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    """Every import attempt; new ones start on the Import page."""
+
+    list_display = ["created_at", "requested", "origin", "status", "result", "requested_by"]
+    list_filter = ["status", "origin", ("source", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["article", "requested_by"]
+    search_fields = ["requested", "url", "message"]
+    date_hierarchy = "created_at"
+    fields = [
+        "requested",
+        "origin",
+        "url",
+        "source",
+        "status",
+        "result",
+        "message",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+    change_list_template = "admin/articles/importrecord/change_list.html"
+    change_form_template = "admin/articles/importrecord/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("articles.add_article")
+
+    @admin.action(description="Try the selected failed imports again", permissions=["retry"])
+    def retry(self, request, queryset):
+        failed = list(queryset.filter(status=ImportStatus.FAILED).select_related("source"))
+        with transaction.atomic():
+            for old in failed:
+                record = import_record_create(
+                    origin=old.origin,
+                    requested=old.requested,
+                    url=old.url,
+                    payload=old.payload,
+                    source=old.source,
+                    user=request.user,
+                )
+                import_record_process.enqueue(record.pk)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d import started again.", "%(count)d imports started again.", len(failed)
+            )
+            % {"count": len(failed)},
+            messages.SUCCESS,
+        )
+
+    @admin.display(description="article")
+    def result(self, obj):
+        if obj.article_id is None:
+            return "—"
+        url = reverse("admin:articles_article_change", args=[obj.article_id])
+        label = "Open the draft" if obj.status == ImportStatus.DONE else "Open the article"
+        return format_html('<a href="{}">{}</a>: {}', url, label, obj.article)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="articles_importrecord_import"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "pending": bool(record and record.is_pending)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def import_view(self, request):
+        if not request.user.has_perm("articles.add_article"):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            content = data["content"]
+            kind = "HTML" if looks_like_html(content) else "text"
+            with transaction.atomic():
+                record = import_record_create(
+                    origin=ImportOrigin.PASTE if content.strip() else ImportOrigin.URL,
+                    requested=data["url"] or f"pasted {kind}, {len(content):,} characters",
+                    url=data["url"],
+                    payload=content if content.strip() else "",
+                    source=data["source"],
+                    user=request.user,
+                )
+                import_record_process.enqueue(record.pk)
+            self.message_user(
+                request, "Import started; this page shows how it ended.", messages.SUCCESS
+            )
+            return redirect("admin:articles_importrecord_change", record.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import an article",
+            "opts": self.model._meta,
+            "form": form,
+            "recent": ImportRecord.objects.filter(requested_by=request.user).select_related(
+                "article"
+            )[:10],
+        }
+        return TemplateResponse(request, "admin/articles/importrecord/import.html", context)

@@ -29,7 +29,7 @@ EDITOR_PASSWORD = "newsroom-editor"
 EDITORS_GROUP = "Editors"
 
 # The app's models the Editors group may add, change, delete and view.
-EDITOR_MODELS = ("article", "source", "tag")
+EDITOR_MODELS = ("article", "source", "tag", "articlecopy", "importrecord")
 EDITOR_ACTIONS = ("add", "change", "delete", "view")
 
 # Darpan is a Vancouver-area outlet; its page gives local time.

@@ -1,7 +1,10 @@
+import datetime
+
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
@@ -12,6 +15,7 @@ from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
 
 from .sanitize import html_to_text, sanitize_html
+from .services.urls import url_domain, url_key
 
 
 def validate_language(code: str) -> None:
@@ -149,6 +153,24 @@ class Source(models.Model):
     is_active = models.BooleanField(
         "active", default=True, help_text="Inactive sources are hidden from the public index."
     )
+    domain = models.CharField(
+        max_length=253,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="The homepage's host without www.: imported pages are matched to it.",
+    )
+    feed_poll_minutes = models.PositiveIntegerField(
+        "minutes between feed polls",
+        default=60,
+        validators=[MinValueValidator(5)],
+        help_text="How often poll_feeds may fetch this source's feed.",
+    )
+    feed_polled_at = models.DateTimeField("feed last polled", null=True, blank=True, editable=False)
+    feed_error = models.TextField("feed's last error", blank=True, editable=False)
+    # Validators the feed's server gave, sent back for a conditional GET.
+    feed_etag = models.CharField(max_length=500, blank=True, editable=False)
+    feed_last_modified = models.CharField(max_length=100, blank=True, editable=False)
 
     objects = SourceQuerySet.as_manager()
 
@@ -166,6 +188,7 @@ class Source(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.name)
+        self.domain = url_domain(self.homepage)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -174,6 +197,12 @@ class Source(models.Model):
     @property
     def language_name(self) -> str:
         return language_name(self.language)
+
+    def feed_is_due(self, now: datetime.datetime) -> bool:
+        """Whether the feed may be polled again: its interval has passed."""
+        if not self.feed_polled_at:
+            return True
+        return now - self.feed_polled_at >= datetime.timedelta(minutes=self.feed_poll_minutes)
 
 
 class TagKind(models.TextChoices):
@@ -255,6 +284,12 @@ class ArticleQuerySet(models.QuerySet):
         """What a list of articles shows, fetched in a fixed number of queries."""
         return self.select_related("source", "wire_service").prefetch_related("tags")
 
+    def with_copies(self):
+        """Each article with the other outlets' copies of its story, in one more query."""
+        return self.prefetch_related(
+            models.Prefetch("copies", queryset=ArticleCopy.objects.select_related("source"))
+        )
+
     def related_to(self, article: "Article", *, limit: int = 5):
         """Other articles sharing the most tags with `article`, newest first."""
         tag_ids = [tag.pk for tag in article.tags.all()]
@@ -290,6 +325,13 @@ class Article(models.Model):
         max_length=2000,
         blank=True,
         help_text="The article on the outlet's site. Leave empty when unknown.",
+    )
+    url_key = models.CharField(
+        "canonical URL",
+        max_length=2000,
+        blank=True,
+        editable=False,
+        help_text="The URL's canonical form, by which a page imported twice is recognised.",
     )
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, related_name="articles", help_text="The outlet."
@@ -352,6 +394,12 @@ class Article(models.Model):
                 name="article_url_unique_when_given",
                 violation_error_message="An article with this original URL already exists.",
             ),
+            models.UniqueConstraint(
+                fields=["url_key"],
+                condition=~Q(url_key=""),
+                name="article_url_key_unique_when_given",
+                violation_error_message="An article with this original URL already exists.",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=ArticleStatus.values), name="article_status_valid"
             ),
@@ -368,6 +416,7 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.title)
+        self.url_key = url_key(self.url)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -378,3 +427,196 @@ class Article(models.Model):
             raise ValidationError(
                 {"wire_service": "The wire service is the outlet itself; leave it empty."}
             )
+        # The canonical form is not a form field, so the unique constraint on
+        # it is not validated with the form: ask here, with a useful answer.
+        # (The very same URL is the other constraint's to report.)
+        self.url_key = url_key(self.url)
+        if self.url_key:
+            same = (
+                Article.objects.filter(url_key=self.url_key)
+                .exclude(pk=self.pk)
+                .exclude(url=self.url)
+                .first()
+            )
+            if same is None:
+                copy = ArticleCopy.objects.filter(url_key=self.url_key).first()
+                same = copy.article if copy else None
+            if same is not None:
+                raise ValidationError(
+                    {
+                        "url": f"This is the address of an article already in Newsroom: "
+                        f"“{same.title}” (another form of the same URL)."
+                    }
+                )
+
+
+class ArticleCopy(models.Model):
+    """Another outlet's run of an article's story, such as a wire story that
+    a dozen sites republished: recorded here instead of as a second article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="copies")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="article_copies", help_text="The outlet."
+    )
+    url = models.URLField("URL", max_length=2000, blank=True)
+    url_key = models.CharField("canonical URL", max_length=2000, blank=True, editable=False)
+    title = models.CharField("headline there", max_length=300, blank=True)
+    published_at = models.DateTimeField("published", null=True, blank=True)
+    similarity = models.FloatField(
+        help_text="Share of the shorter text found in the other (estimated), from 0 to 1."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "copy at another outlet"
+        verbose_name_plural = "copies at other outlets"
+        ordering = [F("published_at").asc(nulls_last=True), "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url_key"],
+                condition=~Q(url_key=""),
+                name="articlecopy_url_key_unique_when_given",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} ran “{self.article}”"
+
+    def save(self, *args, **kwargs):
+        self.url_key = url_key(self.url)
+        super().save(*args, **kwargs)
+
+
+class StoryFingerprint(models.Model):
+    """An article's text as a MinHash signature, to recognise the same story
+    under another headline and boilerplate (articles/services/dedupe.py)."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="fingerprint"
+    )
+    signature = models.BinaryField()
+    shingle_count = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"Fingerprint of “{self.article}”"
+
+
+class StoryBand(models.Model):
+    """One locality-sensitive-hashing band of a fingerprint: articles sharing
+    a band are candidates for the same story, found by an indexed lookup."""
+
+    fingerprint = models.ForeignKey(
+        StoryFingerprint, on_delete=models.CASCADE, related_name="bands"
+    )
+    value = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fingerprint", "value"], name="storyband_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.value:x}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    DUPLICATE = "duplicate", "Duplicate"
+    FAILED = "failed", "Failed"
+
+
+class ImportOrigin(models.TextChoices):
+    URL = "url", "URL"
+    PASTE = "paste", "Pasted page"
+    FILE = "file", "File"
+    FEED = "feed", "Feed entry"
+
+
+class ImportRecordQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING])
+
+
+class ImportRecord(models.Model):
+    """One attempt to bring an article in, whatever its outcome."""
+
+    Status = ImportStatus
+    Origin = ImportOrigin
+
+    origin = models.CharField(max_length=10, choices=Origin)
+    requested = models.CharField(
+        "what was asked", max_length=500, help_text="The URL, file or feed entry, as asked."
+    )
+    url = models.URLField("URL", max_length=2000, blank=True)
+    payload = models.TextField(
+        blank=True, help_text="Pasted or read text waiting to be imported; emptied once done."
+    )
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_records",
+        help_text="The outlet asked for, or whose feed the entry came from.",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    message = models.TextField(
+        blank=True, help_text="Why it failed, or what the editor should check."
+    )
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_records",
+        help_text="The article it made, or the existing one it matched.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("asked at", auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="importrecord_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=ImportOrigin.values), name="importrecord_origin_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at"], name="importrecord_created_idx"),
+            models.Index(fields=["source", "url"], name="importrecord_source_url_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_origin_display()}: {self.requested}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def outcome(self) -> str:
+        """One sentence saying how the import ended, for the shell and the admin."""
+        if self.status == ImportStatus.DONE:
+            line = f"created draft “{self.article}” (article {self.article_id})"
+        elif self.status == ImportStatus.DUPLICATE:
+            line = "skipped as a duplicate"
+        elif self.status == ImportStatus.FAILED:
+            line = "failed"
+        else:
+            line = self.get_status_display().lower()
+        return f"{line}: {self.message}" if self.message else line

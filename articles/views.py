@@ -97,7 +97,7 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return Article.objects.published().for_listing().with_copies()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

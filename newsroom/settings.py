@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "django_countries",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -112,6 +113,22 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Background jobs: django.tasks with a queue in the database, so the default
+# set-up needs no broker; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Bringing coverage in (articles/services/fetch.py). Private, loopback and
+# link-local addresses are refused unless this is on: only tests and local
+# benchmarks, whose pages are served from this machine, turn it on.
+IMPORT_ALLOW_PRIVATE_ADDRESSES = env.bool("IMPORT_ALLOW_PRIVATE_ADDRESSES", default=False)
+IMPORT_TIMEOUT = env.float("IMPORT_TIMEOUT", default=20.0)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_000_000)
+IMPORT_MAX_REDIRECTS = env.int("IMPORT_MAX_REDIRECTS", default=5)
+IMPORT_USER_AGENT = env.str(
+    "IMPORT_USER_AGENT",
+    default="NewsroomBot/0.1 (news clipping for editors; fetches one page when asked)",
+)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

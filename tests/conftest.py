@@ -20,3 +20,20 @@ def editor_client(client, editor):
 @pytest.fixture
 def user(db):
     return UserFactory()
+
+
+@pytest.fixture(scope="session")
+def _site():
+    from tests.web import Site
+
+    site = Site().start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def site(_site):
+    """The local web server, emptied for each test."""
+    _site.routes.clear()
+    _site.requests.clear()
+    return _site

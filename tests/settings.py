@@ -13,8 +13,14 @@ STORAGES = {
 }
 # Tests serve static files through the finders; nothing is collected.
 STATIC_ROOT = None
-# Tests run tasks inline unless a test says otherwise, and serve their pages
-# from a local HTTP server, which the import's address checks would refuse.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# Tasks run inline unless a test says otherwise; "database" is the real
+# queue, for the tests that run the worker.
+TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+# Import tests serve their pages from a local HTTP server, which the import's
+# address checks refuse everywhere else.
 IMPORT_ALLOW_PRIVATE_ADDRESSES = True
 IMPORT_TIMEOUT = 2.0

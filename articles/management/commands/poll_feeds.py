@@ -1,0 +1,55 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.models import ImportStatus
+from articles.services.feeds import feed_poll, feeds_due
+
+
+class Command(BaseCommand):
+    help = (
+        "Poll the feeds of active sources whose interval has passed and import new "
+        "entries as drafts. Meant to run from cron or a systemd timer."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--source", metavar="SLUG", help="Poll this source now, whatever its interval."
+        )
+
+    def handle(self, *args, source, **options):
+        sources = feeds_due(slug=source or "")
+        if source and not sources:
+            raise CommandError(f"No source with the slug {source!r} has a feed.")
+        if not sources:
+            self.stdout.write("No feed is due.")
+            return
+        problems = 0
+        for source_obj in sources:
+            self.stdout.write(f"{source_obj.name}: polling {source_obj.feed_url}")
+            result = feed_poll(source=source_obj, progress=self._progress)
+            if result.error:
+                problems += 1
+                self.stdout.write(self.style.ERROR(f"  failed: {result.error}"))
+                continue
+            if result.not_modified:
+                self.stdout.write("  not modified since the last poll.")
+                continue
+            failed = result.count(ImportStatus.FAILED)
+            problems += failed
+            self.stdout.write(
+                f"  {result.entries} entries: {result.count(ImportStatus.DONE)} created, "
+                f"{result.count(ImportStatus.DUPLICATE)} duplicates, {failed} failed, "
+                f"{result.known} already imported"
+                + (
+                    f", {result.given_up} given up after repeated failures"
+                    if result.given_up
+                    else ""
+                )
+                + "."
+            )
+        if problems:
+            raise CommandError(f"{problems} problem(s) while polling; see above.")
+
+    def _progress(self, number, total, record):
+        self.stdout.write(
+            f"  [{number}/{total}] {record.url or record.requested}: {record.outcome}"
+        )

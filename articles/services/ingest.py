@@ -1,0 +1,326 @@
+"""Bringing one article in: from a URL, a pasted page or a file.
+
+Every attempt is an ImportRecord. `import_record_run` does the work a
+record asks for and always leaves it finished: done (a new draft),
+duplicate (the same URL or the same story was already here: the article it
+matched is linked) or failed (with a message for the editor). The article,
+its fingerprint, another outlet's copy and the record's outcome are written
+in one transaction, so a failure leaves nothing half-written.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles.models import (
+    Article,
+    ArticleCopy,
+    ArticleStatus,
+    ImportOrigin,
+    ImportRecord,
+    ImportStatus,
+    Source,
+    SourceKind,
+    unique_slug,
+)
+
+from .dedupe import story_fingerprint, story_fingerprint_store, story_match
+from .extract import Extracted, ExtractError, content_extract, plain_text
+from .fetch import FetchError, content_decode, page_fetch
+from .urls import InvalidURL, domain_candidates, url_clean, url_domain, url_key
+
+logger = logging.getLogger(__name__)
+
+REQUESTED_MAX = 500
+
+
+class ImportFailed(Exception):
+    """An import that cannot go on, with a message for the editor."""
+
+
+@dataclass(frozen=True)
+class EntryHints:
+    """What a feed entry says about its article, used where the page is silent."""
+
+    title: str = ""
+    byline: str = ""
+    published_at: object = None
+
+
+# --- Records ------------------------------------------------------------------
+
+
+def import_record_create(
+    *,
+    origin: str,
+    requested: str,
+    url: str = "",
+    payload: str = "",
+    source: Source | None = None,
+    user: AbstractBaseUser | None = None,
+) -> ImportRecord:
+    """A queued record of what was asked, ready for `import_record_run`."""
+    return ImportRecord.objects.create(
+        origin=origin,
+        requested=plain_text(requested, max_length=REQUESTED_MAX),
+        url=url[:2000],
+        payload=payload.replace("\x00", ""),
+        source=source,
+        requested_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def import_record_run(*, record: ImportRecord, hints: EntryHints | None = None) -> ImportRecord:
+    """Do what `record` asks and record the outcome. Never raises for bad input:
+    whatever goes wrong ends as a failed record, so a worker keeps going."""
+    if not record.is_pending:
+        return record
+    record.status, record.started_at = ImportStatus.RUNNING, timezone.now()
+    record.save(update_fields=["status", "started_at"])
+    try:
+        with transaction.atomic():
+            _import(record, hints or EntryHints())
+    except (ImportFailed, FetchError, ExtractError, InvalidURL) as error:
+        record.article = None  # whatever it pointed to was rolled back
+        _finish(record, ImportStatus.FAILED, str(error))
+    except Exception as error:  # a bug must not stop the worker or lose the record
+        logger.exception("Import %s failed unexpectedly", record.pk)
+        record.article = None
+        _finish(
+            record,
+            ImportStatus.FAILED,
+            f"Newsroom hit an unexpected error ({type(error).__name__}); it has been logged. "
+            "Try again, or paste the page instead.",
+        )
+    return record
+
+
+def _finish(
+    record: ImportRecord, status: str, message: str = "", article: Article | None = None
+) -> None:
+    record.status, record.message, record.finished_at = status, message, timezone.now()
+    if article is not None:
+        record.article = article
+    if status != ImportStatus.FAILED:
+        record.payload = ""  # the article holds what mattered; keep failures to retry
+    record.save()
+
+
+# --- The import ---------------------------------------------------------------
+
+
+def article_find_by_url_key(key: str) -> Article | None:
+    """The article at this canonical URL, as itself or as another outlet's copy."""
+    if not key:
+        return None
+    article = Article.objects.filter(url_key=key).first()
+    if article is None:
+        copy = ArticleCopy.objects.select_related("article").filter(url_key=key).first()
+        article = copy.article if copy else None
+    return article
+
+
+def _same_site(a: str, b: str) -> bool:
+    host_a, host_b = url_domain(a), url_domain(b)
+    return bool(host_a and host_b) and (host_a.split(".")[-2:] == host_b.split(".")[-2:])
+
+
+def _duplicate_url(record: ImportRecord, article: Article) -> None:
+    _finish(
+        record,
+        ImportStatus.DUPLICATE,
+        f"Already in Newsroom: “{article.title}” has this address.",
+        article,
+    )
+
+
+def _import(record: ImportRecord, hints: EntryHints) -> None:
+    page_url = url_clean(record.url) if record.url else ""
+    if existing := article_find_by_url_key(url_key(page_url)):
+        return _duplicate_url(record, existing)
+
+    if record.payload:
+        content, content_type = record.payload, ""
+    elif page_url:
+        fetched = page_fetch(url=page_url)
+        page_url, content_type = fetched.url, fetched.content_type
+        content = fetched.text()
+        if existing := article_find_by_url_key(url_key(page_url)):  # where a redirect led
+            return _duplicate_url(record, existing)
+    else:
+        raise ImportFailed("Nothing to import: give a URL, or paste the page.")
+
+    extracted = content_extract(content=content, url=page_url, content_type=content_type)
+    _apply_hints(extracted, hints)
+    article_url = page_url
+    if extracted.url and extracted.url != page_url:
+        try:
+            canonical = url_clean(extracted.url)
+        except InvalidURL:
+            canonical = ""
+        # A page may name its canonical address on its own site only: one
+        # pointing elsewhere could claim another outlet's article.
+        if canonical and (not page_url or _same_site(canonical, page_url)):
+            if existing := article_find_by_url_key(url_key(canonical)):
+                return _duplicate_url(record, existing)
+            article_url = canonical
+
+    source = record.source or _source_for_page(url=article_url, site_name=extracted.site_name)
+    fingerprint = story_fingerprint(text=extracted.text)
+    if match := story_match(fingerprint=fingerprint):
+        copy = ArticleCopy(
+            article=match.article,
+            source=source,
+            url=article_url,
+            title=extracted.title,
+            published_at=extracted.published_at,
+            similarity=round(match.score, 3),
+        )
+        _validated(copy)
+        copy.save()
+        return _finish(
+            record,
+            ImportStatus.DUPLICATE,
+            f"Same story as “{match.article.title}” ({match.score:.0%} of the text alike): "
+            f"recorded as {source}'s copy, not a second article.",
+            match.article,
+        )
+
+    article = Article(
+        title=extracted.title,
+        url=article_url,
+        source=source,
+        wire_service=_wire_service_for(byline=extracted.byline, source=source),
+        byline=extracted.byline,
+        published_at=extracted.published_at,
+        body=extracted.body_html,
+        language=extracted.language or source.language or "en",
+        status=ArticleStatus.DRAFT,
+        created_by=record.requested_by,
+        updated_by=record.requested_by,
+    )
+    article.slug = unique_slug(article, article.title)
+    _validated(article)
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError:
+        # Another worker saved the same page a moment ago.
+        if existing := article_find_by_url_key(url_key(article_url)):
+            return _duplicate_url(record, existing)
+        raise
+    story_fingerprint_store(article=article, fingerprint=fingerprint)
+    notes = list(extracted.notes)
+    if not source.is_active:
+        notes.append(f"The outlet “{source}” is new and inactive: complete it and activate it.")
+    _finish(record, ImportStatus.DONE, " ".join(notes), article)
+
+
+def _apply_hints(extracted: Extracted, hints: EntryHints) -> None:
+    if hints.title and (not extracted.title or extracted.title.endswith("…")):
+        extracted.title = plain_text(hints.title, max_length=300)
+    if hints.byline and not extracted.byline:
+        extracted.byline = plain_text(hints.byline, max_length=300)
+    if hints.published_at and not extracted.published_at:
+        extracted.published_at = hints.published_at
+        extracted.notes = [n for n in extracted.notes if "date" not in n]
+
+
+def _validated(instance) -> None:
+    try:
+        instance.full_clean(exclude=["slug"] if isinstance(instance, Article) else None)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)
+            for field, messages in error.message_dict.items()
+        )
+        raise ImportFailed(f"The article could not be saved: {problems}") from error
+
+
+def _wire_service_for(*, byline: str, source: Source) -> Source | None:
+    if not byline or source.kind == SourceKind.WIRE:
+        return None
+    folded = byline.casefold()
+    for wire in Source.objects.filter(kind=SourceKind.WIRE).order_by("-name"):
+        if wire.name.casefold() in folded:
+            return wire
+    return None
+
+
+def source_for_domain(*, domain: str, site_name: str = "") -> Source:
+    """The source whose homepage is on `domain` (or a parent domain); when
+    there is none, a new inactive source for the editor to complete."""
+    candidates = domain_candidates(domain)
+    known = {s.domain: s for s in Source.objects.filter(domain__in=candidates)}
+    for candidate in candidates:  # the most specific match first
+        if candidate in known:
+            return known[candidate]
+    name = plain_text(site_name, max_length=150) or domain
+    if Source.objects.filter(name__iexact=name).exists():
+        name = f"{name} ({domain})"
+    source = Source(
+        name=name[:200],
+        homepage=f"https://{domain}/",
+        kind=SourceKind.OTHER,
+        is_active=False,
+        description=f"Created by an import from {domain}. Complete it, then activate it.",
+    )
+    try:
+        with transaction.atomic():
+            source.save()
+    except IntegrityError:
+        # Another import created it a moment ago.
+        found = Source.objects.filter(domain=domain).first()
+        if found is None:
+            raise
+        return found
+    return source
+
+
+def _source_for_page(*, url: str, site_name: str) -> Source:
+    domain = url_domain(url)
+    if not domain:
+        raise ImportFailed(
+            "Newsroom cannot tell which outlet published this: choose the source, "
+            "or give the page's URL."
+        )
+    return source_for_domain(domain=domain, site_name=site_name)
+
+
+# --- Entry points ---------------------------------------------------------------
+
+
+def article_import_from_url(
+    *, url: str, source: Source | None = None, user: AbstractBaseUser | None = None
+) -> ImportRecord:
+    """Fetch `url` and import the article on it, now."""
+    record = import_record_create(
+        origin=ImportOrigin.URL, requested=url, url=url, source=source, user=user
+    )
+    return import_record_run(record=record)
+
+
+def article_import_from_content(
+    *,
+    content: str | bytes,
+    requested: str,
+    origin: str = ImportOrigin.PASTE,
+    url: str = "",
+    source: Source | None = None,
+    user: AbstractBaseUser | None = None,
+) -> ImportRecord:
+    """Import the article in pasted or read content (HTML or plain text), now.
+    `url` is the page's address when known; nothing is fetched."""
+    if isinstance(content, bytes):
+        content = content_decode(content=content)
+    record = import_record_create(
+        origin=origin, requested=requested, url=url, payload=content, source=source, user=user
+    )
+    if not content.strip():
+        _finish(record, ImportStatus.FAILED, "The page is empty: there is nothing to import.")
+        return record
+    return import_record_run(record=record)
