@@ -11,15 +11,19 @@ backend for the connection in use turns that into SQL:
   with the text-search configuration of the article's language (`newsroom_en`
   or `newsroom_fr`, both accent-insensitive) and GIN-indexed.
 
-Database triggers, created by migration 0002, keep both indexes current on
-every insert, update and delete of articles, of their tags and of tag names
-and aliases, whatever wrote them.
+Database triggers keep both indexes current on every insert, update and
+delete of articles, of their tags and of tag names and aliases, whatever wrote
+them. PostgreSQL's are made by migration 0002. SQLite's live here: to alter a
+table Django rebuilds it, which drops its triggers (and fails while another
+table's trigger names it), so they are dropped before migrations run and
+installed again after, with the index rebuilt (`search_migrate_*` below,
+connected in apps.py).
 """
 
 import re
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -224,3 +228,81 @@ def search_articles(queryset: QuerySet, text: str) -> QuerySet:
     if not query:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
     return _BACKENDS.get(connection.vendor, _ContainsBackend()).search(queryset, query)
+
+
+# The tag text of one article: the names and aliases of its tags.
+_TAG_TEXT = """coalesce((
+    SELECT group_concat(t.name || ' ' || t.aliases, ' ')
+    FROM articles_tag t JOIN articles_article_tags at ON at.tag_id = t.id
+    WHERE at.article_id = {article}
+), '')"""
+
+SQLITE_TRIGGERS = {
+    "article_search_insert": """AFTER INSERT ON articles_article BEGIN
+        INSERT INTO article_search (rowid, title, summary, tags, body)
+        VALUES (new.id, new.title, new.summary, '', new.body_text);
+    END""",
+    "article_search_update": """AFTER UPDATE OF title, summary, body_text ON articles_article
+    BEGIN
+        UPDATE article_search SET title = new.title, summary = new.summary, body = new.body_text
+        WHERE rowid = new.id;
+    END""",
+    "article_search_delete": """AFTER DELETE ON articles_article BEGIN
+        DELETE FROM article_search WHERE rowid = old.id;
+    END""",
+    "article_search_tag_added": f"""AFTER INSERT ON articles_article_tags BEGIN
+        UPDATE article_search SET tags = {_TAG_TEXT.format(article="new.article_id")}
+        WHERE rowid = new.article_id;
+    END""",
+    "article_search_tag_removed": f"""AFTER DELETE ON articles_article_tags BEGIN
+        UPDATE article_search SET tags = {_TAG_TEXT.format(article="old.article_id")}
+        WHERE rowid = old.article_id;
+    END""",
+    "article_search_tag_renamed": f"""AFTER UPDATE OF name, aliases ON articles_tag BEGIN
+        UPDATE article_search SET tags = {_TAG_TEXT.format(article="article_search.rowid")}
+        WHERE rowid IN (SELECT article_id FROM articles_article_tags WHERE tag_id = new.id);
+    END""",
+}
+
+
+def search_index_rebuild(*, using: str = "default") -> None:
+    """Index every article afresh, as the triggers would have (after a bulk load)."""
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            cursor.execute("DELETE FROM article_search")
+            cursor.execute(
+                "INSERT INTO article_search (rowid, title, summary, tags, body) "
+                f"SELECT a.id, a.title, a.summary, {_TAG_TEXT.format(article='a.id')}, "
+                "a.body_text FROM articles_article a"
+            )
+        elif conn.vendor == "postgresql":
+            # The trigger computes the vector on any update of the row.
+            cursor.execute("UPDATE articles_article SET search_vector = NULL")
+
+
+def _sqlite_index_present(conn) -> bool:
+    return conn.vendor == "sqlite" and "article_search" in conn.introspection.table_names()
+
+
+def search_migrate_started(sender, *, using: str = "default", plan=None, **kwargs) -> None:
+    """pre_migrate: take SQLite's triggers away while tables may be rebuilt."""
+    conn = connections[using]
+    if plan and conn.vendor == "sqlite":
+        with conn.cursor() as cursor:
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def search_migrate_finished(sender, *, using: str = "default", plan=None, **kwargs) -> None:
+    """post_migrate: install SQLite's triggers, and rebuild the index if it may be stale."""
+    conn = connections[using]
+    if not _sqlite_index_present(conn):
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+        for name, body in SQLITE_TRIGGERS.items():
+            cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+    if plan or not present >= set(SQLITE_TRIGGERS):
+        search_index_rebuild(using=using)

@@ -13,42 +13,13 @@ TAG_TEXT = """
     WHERE at.article_id = {article}
 """
 
+# SQLite's triggers are not made here: Django rebuilds a SQLite table to alter
+# it, which drops its triggers, so articles.search installs them after every
+# migrate instead (see search_triggers_install) and fills the index.
 SQLITE_FORWARD = [
     """CREATE VIRTUAL TABLE article_search USING fts5(
         title, summary, tags, body, tokenize = 'porter unicode61 remove_diacritics 2'
     )""",
-    """CREATE TRIGGER article_search_insert AFTER INSERT ON articles_article BEGIN
-        INSERT INTO article_search (rowid, title, summary, tags, body)
-        VALUES (new.id, new.title, new.summary, '', new.body_text);
-    END""",
-    """CREATE TRIGGER article_search_update AFTER UPDATE OF title, summary, body_text
-    ON articles_article BEGIN
-        UPDATE article_search SET title = new.title, summary = new.summary, body = new.body_text
-        WHERE rowid = new.id;
-    END""",
-    """CREATE TRIGGER article_search_delete AFTER DELETE ON articles_article BEGIN
-        DELETE FROM article_search WHERE rowid = old.id;
-    END""",
-    f"""CREATE TRIGGER article_search_tag_added AFTER INSERT ON articles_article_tags BEGIN
-        UPDATE article_search
-        SET tags = coalesce(({TAG_TEXT.format(agg="group_concat", article="new.article_id")}), '')
-        WHERE rowid = new.article_id;
-    END""",
-    f"""CREATE TRIGGER article_search_tag_removed AFTER DELETE ON articles_article_tags BEGIN
-        UPDATE article_search
-        SET tags = coalesce(({TAG_TEXT.format(agg="group_concat", article="old.article_id")}), '')
-        WHERE rowid = old.article_id;
-    END""",
-    f"""CREATE TRIGGER article_search_tag_renamed AFTER UPDATE OF name, aliases ON articles_tag
-    BEGIN
-        UPDATE article_search
-        SET tags = coalesce(({TAG_TEXT.format(agg="group_concat", article="article_search.rowid")}), '')
-        WHERE rowid IN (SELECT article_id FROM articles_article_tags WHERE tag_id = new.id);
-    END""",
-    f"""INSERT INTO article_search (rowid, title, summary, tags, body)
-    SELECT a.id, a.title, a.summary,
-           coalesce(({TAG_TEXT.format(agg="group_concat", article="a.id")}), ''), a.body_text
-    FROM articles_article a""",
 ]
 
 SQLITE_BACKWARD = [
