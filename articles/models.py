@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
 
-from .sanitize import html_to_text, sanitize_html
+from .sanitize import html_to_text, sanitize_html, strip_control_characters
 from .services.urls import url_domain, url_key
 
 
@@ -51,22 +51,48 @@ def unique_slug(instance: models.Model, text: str) -> str:
     return slug
 
 
-class SanitizedHTMLField(models.TextField):
-    """HTML that passes `sanitize_html` on every write.
+class CleanOnWriteMixin:
+    """A text field whose value passes `clean_on_write` on every write.
 
     `pre_save` keeps the instance in step; `get_db_prep_save` also covers the
     writes that skip `pre_save`: fixtures (raw saves) and `QuerySet.update()`.
     """
 
+    def clean_on_write(self, value: str) -> str:
+        raise NotImplementedError
+
     def pre_save(self, model_instance, add):
-        value = sanitize_html(getattr(model_instance, self.attname))
-        setattr(model_instance, self.attname, value)
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, str):
+            value = self.clean_on_write(value)
+            setattr(model_instance, self.attname, value)
         return value
 
     def get_db_prep_save(self, value, connection):
         if isinstance(value, str):
-            value = sanitize_html(value)
+            value = self.clean_on_write(value)
         return super().get_db_prep_save(value, connection)
+
+
+class SanitizedHTMLField(CleanOnWriteMixin, models.TextField):
+    """HTML, stored only as `sanitize_html` leaves it."""
+
+    def clean_on_write(self, value: str) -> str:
+        return sanitize_html(value)
+
+
+class CleanCharField(CleanOnWriteMixin, models.CharField):
+    """Plain text, stored without control characters."""
+
+    def clean_on_write(self, value: str) -> str:
+        return strip_control_characters(value)
+
+
+class CleanTextField(CleanOnWriteMixin, models.TextField):
+    """Plain text, stored without control characters."""
+
+    def clean_on_write(self, value: str) -> str:
+        return strip_control_characters(value)
 
 
 class PlainTextField(models.TextField):
@@ -136,7 +162,7 @@ class SourceKind(models.TextChoices):
 class Source(models.Model):
     Kind = SourceKind
 
-    name = models.CharField(max_length=200, unique=True)
+    name = CleanCharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     homepage = models.URLField(max_length=500, blank=True)
     feed_url = models.URLField("feed URL", max_length=500, blank=True)
@@ -149,7 +175,7 @@ class Source(models.Model):
         validators=[validate_language],
         help_text="Main language of the outlet, as a code: en, fr, es…",
     )
-    description = models.TextField(blank=True)
+    description = CleanTextField(blank=True)
     is_active = models.BooleanField(
         "active", default=True, help_text="Inactive sources are hidden from the public index."
     )
@@ -216,11 +242,11 @@ class TagKind(models.TextChoices):
 class Tag(models.Model):
     Kind = TagKind
 
-    name = models.CharField(max_length=100)
+    name = CleanCharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
-    description = models.TextField(blank=True)
-    aliases = models.TextField(
+    description = CleanTextField(blank=True)
+    aliases = CleanTextField(
         blank=True,
         help_text="Other names readers search for, one per line (for example STCA).",
     )
@@ -318,7 +344,7 @@ class ArticleStatus(models.TextChoices):
 class Article(models.Model):
     Status = ArticleStatus
 
-    title = models.CharField("headline", max_length=300)
+    title = CleanCharField("headline", max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
     url = models.URLField(
         "original URL",
@@ -345,19 +371,19 @@ class Article(models.Model):
         limit_choices_to={"kind": Source.Kind.WIRE},
         help_text="The wire service behind the story, when the outlet ran a wire story.",
     )
-    byline = models.CharField(max_length=300, blank=True)
+    byline = CleanCharField(max_length=300, blank=True)
     published_at = models.DateTimeField(
         "published",
         null=True,
         blank=True,
         help_text="When the outlet published it. Leave empty when the page gives no date.",
     )
-    summary = models.TextField(blank=True, help_text="In the editor's own words; plain text.")
+    summary = CleanTextField(blank=True, help_text="In the editor's own words; plain text.")
     body = SanitizedHTMLField(
         blank=True, help_text="HTML; anything outside the allowed tags is removed on save."
     )
     body_text = PlainTextField(html_field="body")
-    editor_note = models.TextField("editor's note", blank=True)
+    editor_note = CleanTextField("editor's note", blank=True)
     language = models.CharField(max_length=10, default="en", validators=[validate_language])
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")

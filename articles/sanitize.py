@@ -6,6 +6,7 @@ day the rules change, this file is the only one that does.
 """
 
 import functools
+import re
 from html.parser import HTMLParser
 
 from bleach.html5lib_shim import Filter
@@ -106,6 +107,16 @@ _cleaner = Cleaner(
 )
 
 
+# What no stored text may hold: control characters other than tab and line
+# breaks, lone surrogates and noncharacters. PostgreSQL refuses NUL, and XML 1.0
+# (the feeds) refuses the rest; none of them is text a reader could see.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_control_characters(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)
+
+
 # A save sanitizes the same body more than once (the instance, then the value
 # written); the cache makes the repeats free. The function is pure.
 @functools.lru_cache(maxsize=64)
@@ -113,7 +124,7 @@ def sanitize_html(html: str) -> str:
     """Return `html` reduced to the allowlist above, safe to render as is."""
     if not html:
         return ""
-    return _cleaner.clean(html.replace("\x00", "")).strip()
+    return _cleaner.clean(strip_control_characters(html)).strip()
 
 
 # Where one block of text ends and the next begins, for plain text.

@@ -71,3 +71,13 @@ def test_list_pages_advertise_their_feeds(client, coverage):
     assert 'href="/feed/atom/?tag=stca"' in html
     tag_page = client.get("/tags/stca/").text
     assert 'type="application/atom+xml"' in tag_page
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_feeds_survive_text_xml_cannot_carry(client, url):
+    ArticleFactory(title="Form\x0cfeed\x01 in a title", summary="Bell\x07", byline="\x1bDesk")
+    response = client.get(url)
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo
+    assert feed.entries[0].title == "Formfeed in a title"

@@ -161,3 +161,31 @@ def test_set_status_records_who_changed_it(user):
     )
     assert count == 3
     assert set(Article.objects.values_list("status", "updated_by")) == {("published", user.pk)}
+
+
+CONTROL = "Roxham\x00 Road\x01\x0b\x1f\x7f\x9f closes\ud800\uffff"
+
+
+def test_plain_text_is_stored_without_control_characters():
+    tag = TagFactory(name="Roxham\x0c Road", description=CONTROL)
+    source = SourceFactory(name="CBC\x02", description=CONTROL)
+    article = ArticleFactory(
+        title=CONTROL, byline=CONTROL, summary=CONTROL + "\nline two\ttab", editor_note=CONTROL
+    )
+    for obj in (tag, source, article):
+        obj.refresh_from_db()
+    assert (tag.name, source.name) == ("Roxham Road", "CBC")
+    assert tag.description == source.description == "Roxham Road closes"
+    assert article.title == article.byline == article.editor_note == "Roxham Road closes"
+    # Tabs and line breaks are text.
+    assert article.summary == "Roxham Road closes\nline two\ttab"
+
+
+def test_control_characters_are_kept_out_by_bulk_create_and_update_too():
+    source = SourceFactory()
+    (article,) = Article.objects.bulk_create(
+        [Article(title=CONTROL, slug="c", source=source, summary=CONTROL)]
+    )
+    assert Article.objects.get(pk=article.pk).title == "Roxham Road closes"
+    Article.objects.filter(pk=article.pk).update(summary="A\x00B")
+    assert Article.objects.get(pk=article.pk).summary == "AB"
