@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import ImportForm
 from .models import (
@@ -24,30 +25,56 @@ from .services.ingest import import_record_create
 from .tasks import import_record_process, source_feed_poll
 
 
-def _status_action(status: str, description: str):
-    @admin.action(description=description, permissions=["change"])
+def _transition_action(status: str, description: str, permission: str):
+    @admin.action(description=description, permissions=[permission])
     def action(modeladmin, request, queryset):
-        with transaction.atomic():
-            count = queryset.set_status(status, user=request.user)
+        moved, refused = queryset.transition(status, user=request.user)
         label = ArticleStatus(status).label.lower()
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "%(count)d article is now %(label)s.",
-                "%(count)d articles are now %(label)s.",
-                count,
+        if moved:
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "%(count)d article is now %(label)s.",
+                    "%(count)d articles are now %(label)s.",
+                    len(moved),
+                )
+                % {"count": len(moved), "label": label},
+                messages.SUCCESS,
             )
-            % {"count": count, "label": label},
-            messages.SUCCESS,
-        )
+        if refused:
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "%(count)d article was left as it was: %(titles)s. It is %(label)s "
+                    "already, or that move is not one you may make from where it is.",
+                    "%(count)d articles were left as they were: %(titles)s. They are "
+                    "%(label)s already, or that move is not one you may make from where "
+                    "they are.",
+                    len(refused),
+                )
+                % {
+                    "count": len(refused),
+                    "titles": "; ".join(a.title for a in refused[:5]),
+                    "label": label,
+                },
+                messages.WARNING,
+            )
 
     action.__name__ = f"make_{status}"
     return action
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "status", "source", "published_at", "tag_list", "updated_at"]
+class ArticleAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "status",
+        "source",
+        "published_at",
+        "tag_list",
+        "publish_at",
+        "updated_at",
+    ]
     list_display_links = ["title"]
     list_filter = [
         "status",
@@ -63,16 +90,28 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     autocomplete_fields = ["source", "wire_service", "tags"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    readonly_fields = [
+        "first_published_at",
+        "status_changed_at",
+        "status_changed_by",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
     record_fields = readonly_fields
     actions = [
-        _status_action(ArticleStatus.PUBLISHED, "Publish the selected articles"),
-        _status_action(ArticleStatus.DRAFT, "Send the selected articles back to draft"),
-        _status_action(ArticleStatus.ARCHIVED, "Archive the selected articles"),
+        _transition_action(ArticleStatus.REVIEW, "Send the selected articles to review", "change"),
+        _transition_action(ArticleStatus.PUBLISHED, "Publish the selected articles", "publish"),
+        _transition_action(
+            ArticleStatus.DRAFT, "Send the selected articles back to draft", "change"
+        ),
+        _transition_action(ArticleStatus.ARCHIVED, "Archive the selected articles", "publish"),
     ]
+    history_list_display = ["status"]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status"]}),
+        (None, {"fields": ["title", "slug", "status", "publish_at"]}),
         (
             "Where it ran",
             {
@@ -86,13 +125,44 @@ class ArticleAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Curation", {"fields": ["summary", "tags", "editor_note", "language"]}),
+        ("Curation", {"fields": ["summary", "tags", "editor_note", "language", "correction"]}),
         ("Text", {"fields": ["body"], "classes": ["collapse"]}),
         ("Record", {"fields": record_fields, "classes": ["collapse"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "also_published_by"]
+        fields = [*self.readonly_fields, "also_published_by"]
+        if not Article.is_editor(request.user):
+            # Only editors schedule.
+            fields.append("publish_at")
+        return fields
+
+    def has_publish_permission(self, request):
+        return Article.is_editor(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return obj.can_edit(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+        article = obj or Article(created_by=user)
+        current = obj.status if obj else ArticleStatus.DRAFT
+
+        class StatusForm(form_class):
+            """Offers only the statuses this user may move this article to."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if "status" in self.fields:
+                    allowed = article.allowed_statuses(user, from_status=current)
+                    self.fields["status"].choices = [
+                        choice for choice in ArticleStatus.choices if choice[0] in allowed
+                    ]
+
+        return StatusForm
 
     @admin.display(description="also published by")
     def also_published_by(self, obj):
@@ -106,7 +176,11 @@ class ArticleAdmin(admin.ModelAdmin):
         )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tags")
+        queryset = super().get_queryset(request).prefetch_related("tags")
+        if not Article.is_editor(request.user):
+            # Contributors work on their own articles and see no one else's.
+            queryset = queryset.filter(created_by=request.user)
+        return queryset
 
     @admin.display(description="tags")
     def tag_list(self, obj):
@@ -116,6 +190,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
+        before = form.initial.get("status", ArticleStatus.DRAFT) if change else ArticleStatus.DRAFT
+        if obj.status != before:
+            # The form offered only allowed statuses; this records who moved it.
+            obj.transition(obj.status, user=request.user, from_status=before, save=False)
         super().save_model(request, obj, form, change)
         if not change or "body" in form.changed_data:
             # Typed-in articles are found as the same story as later imports too.
@@ -139,7 +217,7 @@ class ArticleCountMixin:
 
 
 @admin.register(Source)
-class SourceAdmin(ArticleCountMixin, admin.ModelAdmin):
+class SourceAdmin(ArticleCountMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "country", "language", "is_active", "article_total"]
     list_filter = ["kind", "is_active", "country", "language"]
     search_fields = ["name", "homepage", "description"]
@@ -170,7 +248,7 @@ class SourceAdmin(ArticleCountMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ArticleCountMixin, admin.ModelAdmin):
+class TagAdmin(ArticleCountMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "article_total"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases", "description"]
@@ -254,7 +332,9 @@ class ImportRecordAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def import_view(self, request):
-        if not request.user.has_perm("articles.add_article"):
+        # An import makes articles and, for an unknown domain, outlets: an
+        # editors' tool, like the records it leaves.
+        if not request.user.has_perms(["articles.add_importrecord", "articles.add_article"]):
             raise PermissionDenied
         form = ImportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import models, transaction
 
 from .models import Article, ArticleStatus, Source, SourceKind, Tag, TagKind
@@ -28,9 +28,10 @@ EDITOR_USERNAME = "editor"
 EDITOR_PASSWORD = "newsroom-editor"
 EDITORS_GROUP = "Editors"
 
-# The app's models the Editors group may add, change, delete and view.
-EDITOR_MODELS = ("article", "source", "tag", "articlecopy", "importrecord")
-EDITOR_ACTIONS = ("add", "change", "delete", "view")
+# A contributor, to try the roles: writes and sends to review, cannot publish.
+CONTRIBUTOR_USERNAME = "contributor"
+CONTRIBUTOR_PASSWORD = "newsroom-contributor"
+CONTRIBUTORS_GROUP = "Contributors"
 
 # Darpan is a Vancouver-area outlet; its page gives local time.
 PACIFIC = ZoneInfo("America/Vancouver")
@@ -689,31 +690,29 @@ def demo_load() -> dict[str, int]:
 
 
 def demo_editor_ensure() -> User:
-    """The demo editor, staff but not superuser, in an "Editors" group that may
-    add, change, delete and view articles, sources and tags.
+    """The demo editor, staff but not superuser, in the "Editors" group that
+    the roles migration makes.
 
     Creates what is missing and puts back what was changed: a changed password
     is reset to the demo one.
     """
-    codenames = {f"{action}_{model}" for model in EDITOR_MODELS for action in EDITOR_ACTIONS}
-    with transaction.atomic():
-        permissions = list(
-            Permission.objects.filter(content_type__app_label="articles", codename__in=codenames)
-        )
-        if len(permissions) != len(codenames):
-            missing = codenames - {permission.codename for permission in permissions}
-            raise LookupError(
-                f"Permissions missing: {', '.join(sorted(missing))}. Run `manage.py migrate`."
-            )
-        group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-        group.permissions.set(permissions)
+    return _demo_user_ensure(EDITOR_USERNAME, EDITOR_PASSWORD, group=EDITORS_GROUP)
 
-        user = User._default_manager.filter(username=EDITOR_USERNAME).first()
+
+def demo_contributor_ensure() -> User:
+    """The demo contributor, in the "Contributors" group: writes, cannot publish."""
+    return _demo_user_ensure(CONTRIBUTOR_USERNAME, CONTRIBUTOR_PASSWORD, group=CONTRIBUTORS_GROUP)
+
+
+def _demo_user_ensure(username: str, password: str, *, group: str) -> User:
+    with transaction.atomic():
+        role = Group.objects.get(name=group)
+        user = User._default_manager.filter(username=username).first()
         changed = user is None
         if user is None:
-            user = User(username=EDITOR_USERNAME)
-        if not user.check_password(EDITOR_PASSWORD):
-            user.set_password(EDITOR_PASSWORD)
+            user = User(username=username)
+        if not user.check_password(password):
+            user.set_password(password)
             changed = True
         for name, value in (("is_staff", True), ("is_superuser", False), ("is_active", True)):
             if getattr(user, name) != value:
@@ -722,5 +721,5 @@ def demo_editor_ensure() -> User:
         if changed:
             user.full_clean()
             user.save()
-        user.groups.add(group)
+        user.groups.add(role)
     return user

@@ -3,9 +3,9 @@ import datetime
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from .sanitize import html_to_text, sanitize_html, strip_control_characters
 from .services.urls import url_domain, url_key
@@ -199,6 +200,7 @@ class Source(models.Model):
     feed_last_modified = models.CharField(max_length=100, blank=True, editable=False)
 
     objects = SourceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -252,6 +254,7 @@ class Tag(models.Model):
     )
 
     objects = TagQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -297,8 +300,10 @@ class ArticleQuerySet(models.QuerySet):
         Every public surface starts here, so a draft cannot leak through a
         forgotten view. An unknown outlet date does not hold an article back.
         """
+        now = timezone.now()
         return self.filter(
-            Q(published_at__lte=timezone.now()) | Q(published_at__isnull=True),
+            Q(published_at__lte=now) | Q(published_at__isnull=True),
+            Q(publish_at__lte=now) | Q(publish_at__isnull=True),
             status=Article.Status.PUBLISHED,
         )
 
@@ -329,9 +334,23 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-shared_tags", F("published_at").desc(nulls_last=True), "-pk")[:limit]
         )
 
-    def set_status(self, status: str, *, user) -> int:
-        """Move every article here to `status` at once, recording who did it."""
-        return self.update(status=status, updated_by=user, updated_at=timezone.now())
+    def transition(self, status: str, *, user) -> tuple[list["Article"], list["Article"]]:
+        """Move each article here that `user` may move to `status`, in one
+        transaction, through `Article.transition` (so history records each).
+
+        Returns the articles moved and those left as they were.
+        """
+        moved, refused = [], []
+        with transaction.atomic():
+            for article in self.select_for_update(of=("self",)).order_by("pk"):
+                if article.status == status:
+                    refused.append(article)
+                elif article.can_transition(status, user=user):
+                    article.transition(status, user=user)
+                    moved.append(article)
+                else:
+                    refused.append(article)
+        return moved, refused
 
 
 class ArticleStatus(models.TextChoices):
@@ -405,11 +424,37 @@ class Article(models.Model):
         editable=False,
         related_name="+",
     )
+    publish_at = models.DateTimeField(
+        "go live at",
+        null=True,
+        blank=True,
+        help_text="Schedule: a published article stays off every public page until then. "
+        "Empty: as soon as it is published.",
+    )
+    first_published_at = models.DateTimeField(
+        "first published here", null=True, blank=True, editable=False
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    correction = CleanTextField(
+        blank=True,
+        help_text="A public correction of the published summary or details, shown on the page.",
+    )
     # Kept by a database trigger on PostgreSQL (see articles/search.py); unused,
     # and always empty, on SQLite, which indexes articles in an FTS5 table.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
+    history = HistoricalRecords(
+        m2m_fields=[tags], excluded_fields=["search_vector", "body_text", "url_key"]
+    )
 
     class Meta:
         ordering = [F("published_at").desc(nulls_last=True), "-pk"]
@@ -435,6 +480,9 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_status_date_idx"),
             models.Index(fields=["language", "status"], name="article_language_idx"),
         ]
+        permissions = [
+            ("publish_article", "Can publish, schedule, archive and unpublish articles"),
+        ]
 
     def __str__(self):
         return self.title
@@ -447,6 +495,77 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:article_detail", kwargs={"slug": self.slug})
+
+    # Who may move an article from a status to another: "editor" needs the
+    # publish permission; "author" is also open to the contributor who wrote
+    # it. Every other move is refused, whoever asks.
+    TRANSITIONS = {
+        (ArticleStatus.DRAFT, ArticleStatus.REVIEW): "author",
+        (ArticleStatus.REVIEW, ArticleStatus.DRAFT): "author",
+        (ArticleStatus.DRAFT, ArticleStatus.PUBLISHED): "editor",
+        (ArticleStatus.REVIEW, ArticleStatus.PUBLISHED): "editor",
+        (ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED): "editor",
+        (ArticleStatus.PUBLISHED, ArticleStatus.DRAFT): "editor",
+        (ArticleStatus.ARCHIVED, ArticleStatus.DRAFT): "editor",
+    }
+
+    @staticmethod
+    def is_editor(user) -> bool:
+        return user.has_perm("articles.publish_article")
+
+    def is_author(self, user) -> bool:
+        return self.created_by_id is not None and self.created_by_id == user.pk
+
+    def can_edit(self, user) -> bool:
+        """Editors edit any article; a contributor, their own draft or one in review."""
+        if not user.has_perm("articles.change_article"):
+            return False
+        if self.is_editor(user):
+            return True
+        return self.is_author(user) and self.status in (ArticleStatus.DRAFT, ArticleStatus.REVIEW)
+
+    def can_transition(self, status: str, *, user, from_status: str | None = None) -> bool:
+        rule = self.TRANSITIONS.get((from_status or self.status, status))
+        if rule is None or not user.has_perm("articles.change_article"):
+            return False
+        return self.is_editor(user) or (rule == "author" and self.is_author(user))
+
+    def allowed_statuses(self, user, *, from_status: str | None = None) -> list[str]:
+        """The statuses `user` may leave this article in: where it is, and where it may go."""
+        current = from_status or self.status
+        return [
+            status
+            for status in ArticleStatus.values
+            if status == current or self.can_transition(status, user=user, from_status=current)
+        ]
+
+    def transition(self, status: str, *, user, from_status: str | None = None, save=True):
+        """Move the article to `status` as `user`, recording who did it and when.
+
+        Raises PermissionDenied for a move that is not allowed, or not to them.
+        The first publication time is kept for good.
+        """
+        if not self.can_transition(status, user=user, from_status=from_status):
+            raise PermissionDenied(
+                f"{user} may not move this article from {from_status or self.status} to {status}."
+            )
+        now = timezone.now()
+        self.status = status
+        self.status_changed_at = now
+        self.status_changed_by = user
+        if status == ArticleStatus.PUBLISHED and self.first_published_at is None:
+            self.first_published_at = max(now, self.publish_at or now)
+        if save:
+            self.updated_by = user
+            self._history_user = user
+            self.save()
+
+    @property
+    def corrected_after_publication(self) -> bool:
+        """Changed since it first went public (beyond the minute of publishing)."""
+        if self.first_published_at is None:
+            return False
+        return self.updated_at - self.first_published_at > datetime.timedelta(minutes=1)
 
     def clean(self):
         if self.wire_service_id and self.wire_service_id == self.source_id:

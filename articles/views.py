@@ -2,6 +2,7 @@ import logging
 from urllib.parse import urlencode
 
 from django.db import connection
+from django.db.models import Q
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -12,7 +13,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -94,15 +95,37 @@ class TagDetailView(ArticleListView):
 
 
 class ArticleDetailView(DetailView):
+    """A public article; for the newsroom's own staff, any article they may see,
+    as a preview under a banner. Everyone else gets 404 for what is not public."""
+
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.published().for_listing().with_copies()
+        public = Article.objects.published().for_listing().with_copies()
+        user = self.request.user
+        if not (user.is_staff and user.has_perm("articles.view_article")):
+            return public
+        articles = Article.objects.for_listing().with_copies()
+        if Article.is_editor(user):
+            return articles
+        # A contributor previews their own work, and reads what is public.
+        return articles.filter(Q(pk__in=public.values("pk")) | Q(created_by=user))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["related"] = Article.objects.published().related_to(self.object)
+        user = self.request.user
+        context["is_preview"] = (
+            user.is_staff and not Article.objects.published().filter(pk=self.object.pk).exists()
+        )
         return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if context["is_preview"]:
+            # A preview is for the one who asked: never stored by a cache.
+            add_never_cache_headers(response)
+        return response
 
 
 class SourceListView(ListView):

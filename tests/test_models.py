@@ -154,15 +154,6 @@ def test_readable_str_and_urls():
     assert (str(tag), tag.get_absolute_url()) == ("Asylum", "/tags/asylum/")
 
 
-def test_set_status_records_who_changed_it(user):
-    articles = ArticleFactory.create_batch(3, status=ArticleStatus.DRAFT)
-    count = Article.objects.filter(pk__in=[a.pk for a in articles]).set_status(
-        ArticleStatus.PUBLISHED, user=user
-    )
-    assert count == 3
-    assert set(Article.objects.values_list("status", "updated_by")) == {("published", user.pk)}
-
-
 CONTROL = "Roxham\x00 Road\x01\x0b\x1f\x7f\x9f closes\ud800\uffff"
 
 
