@@ -8,13 +8,18 @@ changed document title all count), and no element may carry an event-handler
 attribute or a script URL.
 """
 
+import random
+from xml.sax.saxutils import escape as xml_escape
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from playwright.sync_api import Browser
 
-from articles.models import Article, ArticleStatus, Source, Tag
+from articles.models import Article, ArticleStatus, ImportStatus, Source, Tag
+from articles.services.feeds import feed_poll
+from articles.services.ingest import article_import_from_content
 from tests.hostile.xss_payloads import PAYLOADS
 
 # Replaces the functions a payload would call, before any page script runs.
@@ -135,6 +140,110 @@ def visit(browser: Browser, live_server):
         context.close()
 
 
+# Imported pages and feed entries carry PER_ITEM payloads each, in every place
+# an extractor reads: title, author, byline, headings, paragraphs, links.
+PER_ITEM = 10
+
+# fmt: off
+_WORDS = [
+    "border", "asylum", "claim", "crossing", "officer", "minister", "province", "agreement",
+    "migrant", "refugee", "court", "ruling", "shelter", "family", "winter", "road", "port",
+    "entry", "policy", "federal", "hearing", "report", "council", "budget", "agency",
+    "lawyer", "appeal", "statement", "interview", "week", "month", "figure",
+]
+# fmt: on
+
+
+def _prose(seed: int, words: int = 30) -> str:
+    # Different words each time, so that the same-story check sees different stories.
+    rng = random.Random(seed)
+    return " ".join(rng.choice(_WORDS) for _ in range(words))
+
+
+def _groups():
+    for start in range(0, len(PAYLOADS), PER_ITEM):
+        yield start // PER_ITEM, PAYLOADS[start : start + PER_ITEM]
+
+
+def _hostile_page(n: int, payloads: list[str]) -> str:
+    first, second, third, *rest = payloads + ["", "", ""]
+    paragraphs = "".join(
+        f"<p>{_prose(n * 100 + i)} {payload} {_prose(n * 100 + 50 + i)}</p>"
+        for i, payload in enumerate(rest)
+    )
+    return (
+        f"<!doctype html><html lang='en'><head><title>{first} Border story {n}</title>"
+        f'<meta name="author" content="{second}"><meta property="og:title" content="{first}">'
+        f"</head><body><nav>{second}</nav><article><h1>{first} Border story {n}</h1>"
+        f"<p class='byline'>By {third}</p><h2>{second}</h2>{paragraphs}"
+        f"<p>{_prose(n * 100 + 99, 60)}</p></article></body></html>"
+    )
+
+
+def _hostile_feed(items: list[tuple[int, list[str]]], link) -> str:
+    entries = []
+    for n, payloads in items:
+        first, second, *rest = payloads + ["", ""]
+        body = "".join(
+            f"<p>{_prose(n * 1000 + i)} {p} {_prose(n * 1000 + 70 + i)}</p>"
+            for i, p in enumerate(rest)
+        )
+        body += f"<p>{_prose(n * 1000 + 999, 60)}</p>"
+        entries.append(
+            f"<item><title>{xml_escape(first)} Feed story {n}</title>"
+            f"<link>{link(n)}</link><guid>{link(n)}</guid>"
+            f"<author>{xml_escape(second)}</author>"
+            f"<description>{xml_escape(first + ' ' + second)}</description>"
+            f"<content:encoded><![CDATA[{body.replace(']]>', '')}]]></content:encoded>"
+            "<pubDate>Tue, 07 Mar 2023 16:08:00 GMT</pubDate></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        "<title>Hostile feed</title><link>http://127.0.0.1/</link><description>x</description>"
+        + "".join(entries)
+        + "</channel></rss>"
+    )
+
+
+@pytest.fixture
+def imported(transactional_db, site):
+    """Drafts made by importing hostile pages and a hostile feed, then published."""
+    editor = get_user_model().objects.create_superuser("importer", password="unused-pass-2")
+    source = Source.objects.create(name="Hostile outlet", slug="hostile-outlet")
+    pages = list(_groups())
+    for n, payloads in pages:
+        record = article_import_from_content(
+            content=_hostile_page(n, payloads),
+            requested=f"hostile page {n}",
+            url=f"https://hostile.example/page-{n}",
+            source=source,
+            user=editor,
+        )
+        # A page a payload wrecks (<plaintext> makes the rest text) may fail,
+        # but only with a message an editor can act on.
+        assert record.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        assert record.status == ImportStatus.DONE or record.message
+    feed_source = Source.objects.create(
+        name="Hostile feed outlet", slug="hostile-feed", feed_url=site.url("/hostile.xml")
+    )
+    site.add(
+        "/hostile.xml",
+        _hostile_feed(list(_groups()), lambda n: site.url(f"/e/{n}")),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    result = feed_poll(source=feed_source, user=editor)
+    assert not result.error, result.error
+    articles = list(Article.objects.filter(source__in=[source, feed_source]))
+    from_pages = [a for a in articles if a.source == source]
+    from_feed = [a for a in articles if a.source == feed_source]
+    assert len(from_pages) >= len(pages) - 2, [a.title for a in from_pages]
+    assert len(from_feed) >= len(pages) - 2, result
+    for article in articles:
+        article.transition(ArticleStatus.PUBLISHED, user=editor)
+    return articles
+
+
 def _assert_none(problems: list[str]) -> None:
     assert not problems, f"{len(problems)} script(s) could run:\n" + "\n".join(problems[:40])
 
@@ -197,3 +306,26 @@ def test_exports_are_downloads_never_pages(hostile, client, path):
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert not response["Content-Type"].startswith("text/html")
+
+
+def test_imported_payloads_never_run_anywhere(imported, visit):
+    editor = get_user_model().objects.get(username="importer")
+    client = Client()
+    client.force_login(editor)
+    public = visit()
+    admin = visit(session_cookie=client.cookies[settings.SESSION_COOKIE_NAME].value)
+    problems = []
+    for path in [
+        "/",
+        "/?page=2",
+        "/?q=story",
+        "/sources/hostile-outlet/",
+        "/sources/hostile-feed/",
+    ]:
+        problems += public(path)
+    for article in imported:
+        problems += public(article.get_absolute_url())
+        problems += admin(f"/admin/articles/article/{article.pk}/change/")
+    for path in ["/admin/articles/article/", "/admin/articles/importrecord/"]:
+        problems += admin(path)
+    _assert_none(problems)
