@@ -15,6 +15,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django_countries import countries
 
+from .caching import memoised
+from .forms import FastSelect, FastSelectMultiple
 from .models import Article, Source, SourceKind, Tag
 from .search import search_articles
 
@@ -27,6 +29,9 @@ ORDERINGS = {
 # The browser's own date picker; it submits ISO dates, as the URLs document.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Choices are given as callables, which each request's form copies by
+# reference rather than option by option.
+COUNTRY_CHOICES = list(countries)
 LANGUAGE_CHOICES = sorted(
     ((code, info["name"]) for code, info in LANG_INFO.items() if "name" in info),
     key=lambda choice: choice[1],
@@ -72,6 +77,8 @@ class ArticleFilterForm(forms.Form):
 
 
 class ArticleFilter(django_filters.FilterSet):
+    SOURCES = Source.objects.filter(is_active=True)
+
     q = SearchFilter(
         label="Search",
         method="filter_search",
@@ -86,28 +93,35 @@ class ArticleFilter(django_filters.FilterSet):
         queryset=Tag.objects.all(),
         conjoined=True,
         help_text="Articles with every tag chosen.",
+        widget=FastSelectMultiple,
     )
     source = django_filters.ModelMultipleChoiceFilter(
         label="Outlets",
         to_field_name="slug",
-        queryset=Source.objects.filter(is_active=True),
+        queryset=Source.objects.filter(is_active=True),  # as SOURCES
         method="filter_outlets",
         help_text="Articles from any outlet chosen, or from its wire service.",
+        widget=FastSelectMultiple,
     )
     kind = django_filters.ChoiceFilter(
         label="Kind of outlet",
         field_name="source__kind",
-        choices=SourceKind.choices,
+        choices=lambda: SourceKind.choices,
         empty_label="Any kind",
+        widget=FastSelect,
     )
     country = django_filters.ChoiceFilter(
         label="Outlet's country",
         field_name="source__country",
-        choices=list(countries),
+        choices=lambda: COUNTRY_CHOICES,
         empty_label="Any country",
+        widget=FastSelect,
     )
     language = django_filters.ChoiceFilter(
-        label="Language", choices=LANGUAGE_CHOICES, empty_label="Any language"
+        label="Language",
+        choices=lambda: LANGUAGE_CHOICES,
+        empty_label="Any language",
+        widget=FastSelect,
     )
     published_after = django_filters.DateFilter(
         label="Published on or after", method="filter_after", widget=DATE_WIDGET
@@ -124,12 +138,22 @@ class ArticleFilter(django_filters.FilterSet):
         ],
         method="filter_ordering",
         empty_label="Default",
+        widget=FastSelect,
     )
 
     class Meta:
         model = Article
         fields = []
         form = ArticleFilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The options shown, kept for the data version; choices are still
+        # checked against the fields' querysets.
+        for name, queryset in (("tag", Tag.objects.all()), ("source", self.SOURCES)):
+            self.form.fields[name].widget.choices = memoised(
+                "choices", name, lambda qs=queryset: list(qs.values_list("slug", "name"))
+            )
 
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
 
+from .caching import content_changed
 from .sanitize import html_to_text, sanitize_html
 
 
@@ -103,7 +104,27 @@ def _published_count(condition: Q):
     return Coalesce(Subquery(counts), Value(0))
 
 
-class SourceQuerySet(models.QuerySet):
+class ChangeTrackingQuerySet(models.QuerySet):
+    """Bulk writes send no model signals: these tell the page cache themselves."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count:
+            content_changed()
+        return count
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        content_changed()
+        return created
+
+    def bulk_update(self, *args, **kwargs):
+        count = super().bulk_update(*args, **kwargs)
+        content_changed()
+        return count
+
+
+class SourceQuerySet(ChangeTrackingQuerySet):
     def with_published_count(self):
         """Each source with its public articles, as outlet or wire service, in one query."""
         return self.annotate(
@@ -113,7 +134,7 @@ class SourceQuerySet(models.QuerySet):
         )
 
 
-class TagQuerySet(models.QuerySet):
+class TagQuerySet(ChangeTrackingQuerySet):
     def with_published_count(self):
         """Each tag with the number of public articles carrying it, in one query."""
         return self.annotate(article_count=_published_count(Q(tags=OuterRef("pk"))))
@@ -235,7 +256,7 @@ class Tag(models.Model):
         return aliases
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(ChangeTrackingQuerySet):
     def published(self):
         """What the public may see: published, and its publication time has come.
 
@@ -356,9 +377,10 @@ class Article(models.Model):
                 condition=Q(status__in=ArticleStatus.values), name="article_status_valid"
             ),
         ]
+        # The public list's own index, in this order with undated articles last,
+        # and the indexes of the tag and outlet filters are made per database
+        # by migration 0003.
         indexes = [
-            # The public list: published articles, newest first.
-            models.Index(fields=["status", "-published_at"], name="article_status_date_idx"),
             models.Index(fields=["language", "status"], name="article_language_idx"),
         ]
 
@@ -378,3 +400,40 @@ class Article(models.Model):
             raise ValidationError(
                 {"wire_service": "The wire service is the outlet itself; leave it empty."}
             )
+
+
+class SearchDocumentField(models.TextField):
+    """The hidden column of an FTS5 table that bears the table's name: what
+    MATCH and the ranking and snippet functions take."""
+
+
+@SearchDocumentField.register_lookup
+class Match(models.Lookup):
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class ArticleSearch(models.Model):
+    """A row of the SQLite full-text index (migration 0002), joined to its
+    article by rowid for ranked search. Written only by triggers; absent on
+    PostgreSQL, which keeps `Article.search_vector` instead."""
+
+    article = models.OneToOneField(
+        Article,
+        primary_key=True,
+        db_column="rowid",
+        on_delete=models.DO_NOTHING,
+        related_name="search_entry",
+    )
+    document = SearchDocumentField(db_column="article_search")
+
+    class Meta:
+        managed = False
+        db_table = "article_search"
+
+    def __str__(self):
+        return f"Search entry of article {self.pk}"

@@ -17,10 +17,11 @@ and aliases, whatever wrote them.
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -118,24 +119,30 @@ def highlight(snippet: str | None) -> SafeString:
 
 class _SQLiteBackend:
     # bm25 weights, in the order of the FTS5 table's columns.
-    WEIGHTS = "10.0, 5.0, 3.0, 1.0"
+    WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 
     def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
-        table = queryset.model._meta.db_table
-        matching = "SELECT rowid FROM article_search WHERE article_search MATCH %s"
         if query.groups:
-            match = " AND ".join(_fts5(group) for group in query.groups)
-            queryset = queryset.filter(pk__in=RawSQL(matching, [match])).annotate(
-                rank=RawSQL(
-                    f"SELECT -bm25(article_search, {self.WEIGHTS}) FROM article_search "
-                    f"WHERE article_search MATCH %s AND rowid = {table}.id",
-                    [match],
+            # Joined, not a subquery a row: the index finds the matches and
+            # ranks them in one pass; snippets are made only for rows shown.
+            document = F("search_entry__document")
+            queryset = queryset.filter(
+                search_entry__document__match=" AND ".join(_fts5(group) for group in query.groups)
+            ).annotate(
+                rank=Func(
+                    document,
+                    *(Value(w) for w in self.WEIGHTS),
+                    template="-bm25(%(expressions)s)",
                     output_field=FloatField(),
                 ),
-                snippet=RawSQL(
-                    "SELECT snippet(article_search, 3, char(2), char(3), '…', 32) "
-                    f"FROM article_search WHERE article_search MATCH %s AND rowid = {table}.id",
-                    [match],
+                snippet=Func(
+                    document,
+                    Value(3),
+                    Value(HIT_START),
+                    Value(HIT_END),
+                    Value("…"),
+                    Value(32),
+                    function="snippet",
                     output_field=TextField(),
                 ),
             )
@@ -144,6 +151,7 @@ class _SQLiteBackend:
                 rank=Value(0.0, output_field=FloatField()), snippet=Value("")
             )
         if query.excluded:
+            matching = "SELECT rowid FROM article_search WHERE article_search MATCH %s"
             queryset = queryset.exclude(pk__in=RawSQL(matching, [_fts5(query.excluded)]))
         return queryset
 
@@ -224,3 +232,74 @@ def search_articles(queryset: QuerySet, text: str) -> QuerySet:
     if not query:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
     return _BACKENDS.get(connection.vendor, _ContainsBackend()).search(queryset, query)
+
+
+# The triggers of migration 0002 that a bulk load may hold back, by table.
+_POSTGRESQL_TRIGGERS = [
+    ("articles_article", "article_search_vector"),
+    ("articles_article_tags", "article_search_tags_changed"),
+    ("articles_tag", "article_search_tag_renamed"),
+]
+
+
+@contextmanager
+def search_triggers_held():
+    """Inside, writes do not touch the search index: for bulk loads, which
+    call `search_index_rebuild()` afterwards. Run it inside a transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE 'article_search%'"
+            )
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f"DROP TRIGGER {name}")
+            try:
+                yield
+            finally:
+                for _, sql in triggers:
+                    cursor.execute(sql)
+        elif connection.vendor == "postgresql":
+
+            def switch(action):
+                # A table with deferred checks pending cannot be altered: run them first.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table, trigger in _POSTGRESQL_TRIGGERS:
+                    cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+            switch("DISABLE")
+            try:
+                yield
+            finally:
+                switch("ENABLE")
+        else:
+            yield
+
+
+_SQLITE_TAG_TEXT = """coalesce((
+    SELECT group_concat(t.name || ' ' || t.aliases, ' ')
+    FROM articles_tag t JOIN articles_article_tags at ON at.tag_id = t.id
+    WHERE at.article_id = a.id), '')"""
+
+
+def search_index_rebuild(*, ids: tuple[int, int] | None = None) -> None:
+    """Index every article again (or those with ids from ids[0] to ids[1]),
+    in bulk, exactly as the triggers would have, whatever wrote the rows."""
+    lo, hi = ids or (-(2**62), 2**62)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM article_search WHERE rowid BETWEEN %s AND %s", [lo, hi])
+            cursor.execute(
+                "INSERT INTO article_search (rowid, title, summary, tags, body) "
+                f"SELECT a.id, a.title, a.summary, {_SQLITE_TAG_TEXT}, a.body_text "
+                "FROM articles_article a WHERE a.id BETWEEN %s AND %s ORDER BY a.id",
+                [lo, hi],
+            )
+        elif connection.vendor == "postgresql":
+            # The vector trigger recomputes what it is given; NULL is a no-op value.
+            cursor.execute(
+                "UPDATE articles_article SET search_vector = NULL WHERE id BETWEEN %s AND %s",
+                [lo, hi],
+            )

@@ -1,6 +1,8 @@
 import logging
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import (
     HttpRequest,
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from .caching import PARTIAL_HEADER, memoised, version_key
 from .chart import coverage_chart
 from .exports import csv_stream, export_rows, json_stream
 from .facets import facets_for
@@ -28,15 +31,35 @@ from .querystring import query_pairs
 logger = logging.getLogger(__name__)
 
 
-# Sent by static/js/filters.js to get only the part of the page that changes.
-PARTIAL_HEADER = "X-Newsroom-Partial"
+class IdFirstPaginator(Paginator):
+    """Finds a page's ids first, then fetches only those rows.
+
+    The ids come from the indexes alone, however deep the page; the rows, with
+    their outlets, tags and snippets, are then fetched for those 20 ids only.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = list(self.object_list.filter(pk__in=ids)) if ids else []
+        return self._get_page(rows, number, self)
 
 
 class ArticleListView(FilterView):
-    """Published articles through the public filters; invalid filters answer 400."""
+    """Published articles through the public filters; invalid filters answer 400.
+
+    The count, facets and chart of a view are kept for the current data
+    version (articles/caching.py): paging through a view, or a second reader
+    of it, does not count again.
+    """
 
     filterset_class = ArticleFilter
     paginate_by = 20
+    paginator_class = IdFirstPaginator
     template_name = "articles/article_list.html"
 
     def get_queryset(self):
@@ -54,15 +77,42 @@ class ArticleListView(FilterView):
         patch_vary_headers(response, [PARTIAL_HEADER])
         return response
 
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        paginator.count = self.aggregates["count"]
+        return paginator
+
+    def _view_key(self) -> str:
+        """The view's path and filters, whatever page: what its aggregates depend on."""
+        return self.request.path + "?" + urlencode(query_pairs(self.request.GET))
+
+    def _aggregates(self) -> dict:
+        params = self.request.GET
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return {"count": 0, "facets": [], "chart": None}
+
+        def compute():
+            return {
+                "count": self.object_list.count(),
+                "facets": facets_for(self.object_list, params),
+                "chart": coverage_chart(self.object_list, params),
+            }
+
+        return memoised("list", self._view_key(), compute)
+
     def get_context_data(self, **kwargs):
+        self.aggregates = self._aggregates()
         context = super().get_context_data(**kwargs)
-        valid = not self.filterset.is_bound or self.filterset.is_valid()
         context.update(
             active_filters=self.filterset.active_filters(),
-            result_count=context["paginator"].count,
-            facets=facets_for(self.object_list, self.request.GET) if valid else [],
-            chart=coverage_chart(self.object_list, self.request.GET) if valid else None,
+            result_count=self.aggregates["count"],
+            facets=self.aggregates["facets"],
+            chart=self.aggregates["chart"],
             feed_query=urlencode(query_pairs(self.request.GET)),
+        )
+        # The chart and facets, once drawn, are kept for the data version too.
+        context["fragment_key"], context["fragment_ttl"] = version_key(
+            "fragments", self._view_key()
         )
         return context
 
@@ -162,13 +212,32 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # any failure to reach the database means "down"
         logger.exception("Health check: the database did not answer")
-        return JsonResponse({"database": "down"}, status=503)
-    return JsonResponse({"database": "ok"})
+        return False
+    return True
+
+
+def _cache_answers() -> bool:
+    try:
+        cache.set("healthz", "ok", timeout=10)
+        return cache.get("healthz") == "ok"
+    except Exception:  # any failure to reach the cache means "down"
+        logger.exception("Health check: the cache did not answer")
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the cache both answer, 503 when either does not."""
+    status = {
+        "database": "ok" if _database_answers() else "down",
+        "cache": "ok" if _cache_answers() else "down",
+    }
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETags on responses, and 304 Not Modified for a revisit that has them.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,9 +89,47 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+elif env.int("DATABASE_POOL_SIZE", default=0):
+    # psycopg's pool: for threaded or async servers. Pooled connections are
+    # not also kept by Django.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DATABASE_POOL_SIZE"),
+        "timeout": 10,
+    }
 else:
+    # gunicorn's sync workers serve one request at a time: one persistent
+    # connection a worker is their pool.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Local memory (one cache a process) by default; Redis, shared by every
+# process and so invalidated in all of them at once, when REDIS_URL is set.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="newsroom"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# Seconds a public page or a count may be kept; a change to the data makes
+# them stale at once whatever this says (articles/caching.py).
+CACHE_TTL = env.int("CACHE_TTL", default=600)
+# Anonymous pages from the cache; counts, facets and charts memoised.
+CACHE_PAGES = env.bool("CACHE_PAGES", default=True)
+CACHE_AGGREGATES = env.bool("CACHE_AGGREGATES", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
