@@ -14,7 +14,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { command -v $$c; break; }; done)
 
-.PHONY: run test serve lint format migrations-check venv
+.PHONY: run test serve bench lint format migrations-check venv
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -51,6 +51,19 @@ serve: $(STAMP) .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input
 	$(BIN)/gunicorn --config newsroom/gunicorn.conf.py newsroom.wsgi
+
+# The benchmark (bench/README.md): N synthetic articles, loaded once into a
+# database of their own (SQLite here, or DATABASE_URL's, whose name must
+# contain "bench"), then measured under gunicorn with wrk.
+N ?= 10000
+BENCH_ARGS ?=
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),sqlite:///$(CURDIR)/bench/data/bench-$(N).sqlite3)
+
+bench: $(STAMP) .env
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	@mkdir -p bench/data
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/generate.py --articles $(N) --reuse
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

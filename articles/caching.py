@@ -178,6 +178,8 @@ def cache_public_page(view):
             return response
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
+        # One piece: a feed is written in thousands, each a send() of its own.
+        response.content = response.content
         response["Last-Modified"] = http_date(state.changed_at)
         set_response_etag(response)
         patch_cache_control(response, max_age=0)

@@ -2,7 +2,8 @@
 
 Each hot query of the public pages is served by an index that covers it:
 the list in its order (newest first, undated last), a tag's articles, an
-outlet's articles (as outlet or as wire service). The list's index says
+outlet's articles (a wire service's are few, and its foreign key's index
+finds them). The list's index says
 NULLS LAST on PostgreSQL, where a descending index otherwise puts NULLs first;
 SQLite's order has them last already. Both are made here, per database, as
 the search triggers are in 0002.
@@ -16,7 +17,6 @@ INDEXES = {
     "sqlite": [
         ("article_public_idx", "articles_article (status, published_at, id)"),
         ("article_source_public_idx", "articles_article (source_id, status, published_at)"),
-        ("article_wire_public_idx", "articles_article (wire_service_id, status, published_at)"),
         ("article_tags_tag_article_idx", "articles_article_tags (tag_id, article_id)"),
     ],
     "postgresql": [
@@ -25,7 +25,6 @@ INDEXES = {
             "articles_article (status, published_at DESC NULLS LAST, id DESC)",
         ),
         ("article_source_public_idx", "articles_article (source_id, status, published_at)"),
-        ("article_wire_public_idx", "articles_article (wire_service_id, status, published_at)"),
         ("article_tags_tag_article_idx", "articles_article_tags (tag_id, article_id)"),
     ],
 }
