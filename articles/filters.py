@@ -17,7 +17,7 @@ from django_countries import countries
 
 from .caching import memoised
 from .forms import FastSelect, FastSelectMultiple
-from .models import Article, Source, SourceKind, Tag
+from .models import Article, Source, SourceKind, Tag, common_tags
 from .search import search_articles
 
 ORDERINGS = {
@@ -88,10 +88,9 @@ class ArticleFilter(django_filters.FilterSet):
     )
     tag = django_filters.ModelMultipleChoiceFilter(
         label="Tags",
-        field_name="tags__slug",
         to_field_name="slug",
         queryset=Tag.objects.all(),
-        conjoined=True,
+        method="filter_tags",
         help_text="Articles with every tag chosen.",
         widget=FastSelectMultiple,
     )
@@ -158,6 +157,12 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)
 
+    def filter_tags(self, queryset, name, value):
+        common = common_tags(value)
+        for tag in value:
+            queryset = queryset.tagged(tag, common=tag.pk in common)
+        return queryset
+
     def filter_outlets(self, queryset, name, value):
         return queryset.from_outlets(value) if value else queryset
 
@@ -221,7 +226,7 @@ class ArticleFilter(django_filters.FilterSet):
 
 def public_filterset(params: QueryDict) -> ArticleFilter:
     """The public filters over what the public may see: for feeds and exports."""
-    return ArticleFilter(params or None, queryset=Article.objects.published().for_listing())
+    return ArticleFilter(params or None, queryset=Article.objects.published().for_cards())
 
 
 def filter_errors(filterset: ArticleFilter) -> str:

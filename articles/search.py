@@ -124,36 +124,38 @@ class _SQLiteBackend:
     def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
         if query.groups:
             # Joined, not a subquery a row: the index finds the matches and
-            # ranks them in one pass; snippets are made only for rows shown.
-            document = F("search_entry__document")
-            queryset = queryset.filter(
-                search_entry__document__match=" AND ".join(_fts5(group) for group in query.groups)
-            ).annotate(
+            # ranks them in one pass.
+            queryset = queryset.filter(search_entry__document__match=self._match(query)).annotate(
                 rank=Func(
-                    document,
+                    F("search_entry__document"),
                     *(Value(w) for w in self.WEIGHTS),
                     template="-bm25(%(expressions)s)",
                     output_field=FloatField(),
-                ),
-                snippet=Func(
-                    document,
-                    Value(3),
-                    Value(HIT_START),
-                    Value(HIT_END),
-                    Value("…"),
-                    Value(32),
-                    function="snippet",
-                    output_field=TextField(),
-                ),
+                )
             )
         else:
-            queryset = queryset.annotate(
-                rank=Value(0.0, output_field=FloatField()), snippet=Value("")
-            )
+            queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
         if query.excluded:
             matching = "SELECT rowid FROM article_search WHERE article_search MATCH %s"
             queryset = queryset.exclude(pk__in=RawSQL(matching, [_fts5(query.excluded)]))
         return queryset
+
+    def _match(self, query: SearchQuery) -> str:
+        return " AND ".join(_fts5(group) for group in query.groups)
+
+    def snippets(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        if not query.groups:
+            return queryset.annotate(snippet=Value(""))
+        # One lookup of the index a row, by rowid: for the rows shown only.
+        table = queryset.model._meta.db_table
+        return queryset.annotate(
+            snippet=RawSQL(
+                "SELECT snippet(article_search, 3, char(2), char(3), '…', 32) "
+                f"FROM article_search WHERE article_search MATCH %s AND rowid = {table}.id",
+                [self._match(query)],
+                output_field=TextField(),
+            )
+        )
 
 
 class _PostgreSQLBackend:
@@ -161,8 +163,8 @@ class _PostgreSQLBackend:
     DEFAULT_CONFIG = "newsroom_en"
 
     def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
-        from django.contrib.postgres.search import SearchHeadline, SearchRank
         from django.contrib.postgres.search import SearchQuery as PGQuery
+        from django.contrib.postgres.search import SearchRank
 
         text = query.as_websearch()
 
@@ -175,18 +177,30 @@ class _PostgreSQLBackend:
         condition = Q(~Q(language__in=other_languages), search_vector=pg_query(self.DEFAULT_CONFIG))
         for language, config in self.CONFIGS.items():
             condition |= Q(language=language, search_vector=pg_query(config))
+        return queryset.filter(condition).annotate(
+            rank=SearchRank(F("search_vector"), self._any_language(query), normalization=1)
+        )
+
+    def _any_language(self, query: SearchQuery):
+        from django.contrib.postgres.search import SearchQuery as PGQuery
+
+        text = query.as_websearch()
+        any_language = PGQuery(text, config=self.DEFAULT_CONFIG, search_type="websearch")
+        for config in self.CONFIGS.values():
+            any_language = any_language | PGQuery(text, config=config, search_type="websearch")
+        return any_language
+
+    def snippets(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        from django.contrib.postgres.search import SearchHeadline
+
         config_of_row = Case(
             *(When(language=lang, then=Value(cfg)) for lang, cfg in self.CONFIGS.items()),
             default=Value(self.DEFAULT_CONFIG),
         )
-        any_language = pg_query(self.DEFAULT_CONFIG)
-        for config in self.CONFIGS.values():
-            any_language = any_language | pg_query(config)
-        return queryset.filter(condition).annotate(
-            rank=SearchRank(F("search_vector"), any_language, normalization=1),
+        return queryset.annotate(
             snippet=SearchHeadline(
                 "body_text",
-                any_language,
+                self._any_language(query),
                 config=config_of_row,
                 start_sel=HIT_START,
                 stop_sel=HIT_END,
@@ -217,21 +231,36 @@ class _ContainsBackend:
             queryset = queryset.filter(alternatives)
         for term in query.excluded:
             queryset = queryset.exclude(term_q(term))
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+
+    def snippets(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        return queryset.annotate(snippet=Value(""))
 
 
 _BACKENDS = {"sqlite": _SQLiteBackend(), "postgresql": _PostgreSQLBackend()}
 
 
-def search_articles(queryset: QuerySet, text: str) -> QuerySet:
-    """Articles of `queryset` matching `text`, annotated with `rank` and `snippet`.
+def _backend():
+    return _BACKENDS.get(connection.vendor, _ContainsBackend())
 
-    Order by `-rank` for relevance; `highlight()` makes a snippet displayable.
-    """
+
+def search_articles(queryset: QuerySet, text: str) -> QuerySet:
+    """Articles of `queryset` matching `text`, annotated with `rank`: order by
+    `-rank` for relevance."""
     query = parse_query(text)
     if not query:
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
-    return _BACKENDS.get(connection.vendor, _ContainsBackend()).search(queryset, query)
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    return _backend().search(queryset, query)
+
+
+def with_snippets(queryset: QuerySet, text: str) -> QuerySet:
+    """`queryset` with each article's passage that best matches `text`, as
+    `snippet`: for the rows shown, as it costs a look into each one's text.
+    `highlight()` makes a snippet displayable."""
+    query = parse_query(text)
+    if not query:
+        return queryset.annotate(snippet=Value(""))
+    return _backend().snippets(queryset, query)
 
 
 # The triggers of migration 0002 that a bulk load may hold back, by table.

@@ -27,6 +27,7 @@ from .facets import facets_for
 from .filters import ArticleFilter, filter_errors, public_filterset
 from .models import Article, Source, Tag
 from .querystring import query_pairs
+from .search import with_snippets
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,16 @@ class IdFirstPaginator(Paginator):
 
     The ids come from the indexes alone, however deep the page; the rows, with
     their outlets, tags and snippets, are then fetched for those 20 ids only.
+    The ids of a view's first pages, where nearly all readers stay, are kept
+    for the data version under `view_key`.
     """
+
+    first_ids = 200
+
+    def __init__(self, *args, view_key: str = "", fetch=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.view_key = view_key
+        self.fetch = fetch or self.object_list.in_order_of
 
     def page(self, number):
         number = self.validate_number(number)
@@ -44,9 +54,13 @@ class IdFirstPaginator(Paginator):
         top = min(bottom + self.per_page, self.count)
         if top + self.orphans >= self.count:
             top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = list(self.object_list.filter(pk__in=ids)) if ids else []
-        return self._get_page(rows, number, self)
+        ids = self.object_list.values_list("pk", flat=True)
+        if top <= self.first_ids and self.view_key:
+            first = memoised("ids", self.view_key, lambda: list(ids[: self.first_ids]))
+            ids = first[bottom:top]
+        else:
+            ids = list(ids[bottom:top])
+        return self._get_page(self.fetch(ids), number, self)
 
 
 class ArticleListView(FilterView):
@@ -63,7 +77,7 @@ class ArticleListView(FilterView):
     template_name = "articles/article_list.html"
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return Article.objects.published().for_cards()
 
     def get_template_names(self):
         if self.request.headers.get(PARTIAL_HEADER) == "results":
@@ -78,9 +92,23 @@ class ArticleListView(FilterView):
         return response
 
     def get_paginator(self, queryset, *args, **kwargs):
-        paginator = super().get_paginator(queryset, *args, **kwargs)
+        paginator = super().get_paginator(
+            queryset,
+            *args,
+            view_key=self._view_key() + "&ordering=" + self.filterset.effective_ordering(),
+            fetch=self._cards,
+            **kwargs,
+        )
         paginator.count = self.aggregates["count"]
         return paginator
+
+    def _cards(self, ids: list[int]) -> list[Article]:
+        """The articles of a page, by id, with their search snippets."""
+        cards = Article.objects.published().for_cards()
+        text = self.filterset.form.cleaned_data.get("q") if self.filterset.is_valid() else ""
+        if text:
+            cards = with_snippets(cards, text)
+        return cards.in_order_of(ids)
 
     def _view_key(self) -> str:
         """The view's path and filters, whatever page: what its aggregates depend on."""
@@ -137,7 +165,7 @@ class TagDetailView(ArticleListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        return super().get_queryset().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)

@@ -1,11 +1,10 @@
 """Indexes for the public pages at scale, and the SQLite search index as a model.
 
 Each hot query of the public pages is served by an index that covers it:
-the list in its order (newest first, undated last), a tag's articles, an
-outlet's articles (a wire service's are few, and its foreign key's index
-finds them). The list's index says
-NULLS LAST on PostgreSQL, where a descending index otherwise puts NULLs first;
-SQLite's order has them last already. Both are made here, per database, as
+the list in its order (newest first, undated last) and a tag's articles (an
+outlet's come through the indexes of the two foreign keys). The list's index
+says NULLS LAST on PostgreSQL, where a descending index otherwise puts NULLs
+first; SQLite's order has them last already. Both are made here, per database, as
 the search triggers are in 0002.
 """
 
@@ -16,7 +15,6 @@ from django.db import migrations, models
 INDEXES = {
     "sqlite": [
         ("article_public_idx", "articles_article (status, published_at, id)"),
-        ("article_source_public_idx", "articles_article (source_id, status, published_at)"),
         ("article_tags_tag_article_idx", "articles_article_tags (tag_id, article_id)"),
     ],
     "postgresql": [
@@ -24,7 +22,6 @@ INDEXES = {
             "article_public_idx",
             "articles_article (status, published_at DESC NULLS LAST, id DESC)",
         ),
-        ("article_source_public_idx", "articles_article (source_id, status, published_at)"),
         ("article_tags_tag_article_idx", "articles_article_tags (tag_id, article_id)"),
     ],
 }
