@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from .caching import memoised
-from .forms import FastSelect, FastSelectMultiple
+from .forms import FastSelect, FastSelectMultiple, options_html
 from .models import Article, Source, SourceKind, Tag, common_tags
 from .search import search_articles
 
@@ -147,11 +147,11 @@ class ArticleFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The options shown, kept for the data version; choices are still
-        # checked against the fields' querysets.
+        # The options shown, made once for the data version; choices are
+        # still checked against the fields' querysets.
         for name, queryset in (("tag", Tag.objects.all()), ("source", self.SOURCES)):
-            self.form.fields[name].widget.choices = memoised(
-                "choices", name, lambda qs=queryset: list(qs.values_list("slug", "name"))
+            self.form.fields[name].widget.options = memoised(
+                "options", name, lambda qs=queryset: options_html(qs.values_list("slug", "name"))
             )
 
     def filter_search(self, queryset, name, value):

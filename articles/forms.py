@@ -21,13 +21,22 @@ def _options(choices: tuple[tuple[str, str], ...]) -> str:
     )
 
 
+def options_html(choices) -> str:
+    """The <option>s of `choices`, none chosen: what FastSelect widgets may be given."""
+    return _options(tuple((str(value), str(label)) for value, label in choices))
+
+
 class FastSelectMixin:
+    # The <option>s, made once elsewhere (`options_html`) for choices that are
+    # costly to list on every request; otherwise made from `choices`.
+    options = None
+
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
-        html = _options(tuple((str(v), str(label)) for v, label in self.choices))
+        html = self.options if self.options is not None else options_html(self.choices)
         chosen = self.format_value(value)
         for choice in chosen if self.allow_multiple_selected else chosen[:1]:
             option = f'<option value="{escape(choice)}">'

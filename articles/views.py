@@ -208,7 +208,9 @@ def _export(request: HttpRequest, stream, *, content_type: str, extension: str):
         )
     rows = export_rows(
         filterset.qs,
-        page_url=lambda article: request.build_absolute_uri(article.get_absolute_url()),
+        page_url=lambda slug: request.build_absolute_uri(
+            reverse("articles:article_detail", kwargs={"slug": slug})
+        ),
     )
     response = StreamingHttpResponse(stream(rows), content_type=content_type)
     filename = f"newsroom-articles-{timezone.localdate():%Y-%m-%d}.{extension}"

@@ -253,6 +253,83 @@ def measure(base, name, url, *, seconds, connections, queries) -> Result:
     )
 
 
+def soak_paths(chosen: list[tuple[str, str]]) -> list[str]:
+    """The measured pages (but the export) and many more: articles, tags, deep pages."""
+    from articles.models import Article, Tag
+
+    paths = [url for name, url in chosen if not name.startswith("CSV")]
+    public = Article.objects.published().order_by("pk")
+    paths += [a.get_absolute_url() for a in public.only("slug")[:: max(1, public.count() // 300)]]
+    paths += [t.get_absolute_url() for t in Tag.objects.order_by("pk")[:100]]
+    paths += [f"/?page={n}" for n in range(2, 101)]
+    return paths
+
+
+def soak(chosen, *, seconds: int, connections: int) -> dict:
+    """wrk over many pages with production settings, sampling the workers' memory."""
+    paths = soak_paths(chosen)
+    script = ROOT / "bench/data/soak.lua"
+    quoted = ", ".join(json.dumps(p) for p in paths)
+    script.write_text(
+        f"paths = {{{quoted}}}\n"
+        "n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  return wrk.format(nil, paths[(n % #paths) + 1])\n"
+        "end\n"
+    )
+    with Server({}) as server:
+        workers = server.workers()
+        samples = []
+        load = subprocess.Popen(
+            [
+                "wrk",
+                "--latency",
+                "--timeout",
+                "30s",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "-s",
+                str(script),
+                server.base + "/",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        while load.poll() is None:
+            samples.append([_rss_mb(pid) for pid in workers])
+            time.sleep(2)
+        out = load.stdout.read()
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "seconds": seconds,
+        "connections": connections,
+        "paths": len(paths),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+        "socket_errors": errors.group(1) if errors else "none",
+        "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
+        "worker_rss_mb": {
+            "first": samples[0] if samples else [],
+            "middle": samples[len(samples) // 2] if samples else [],
+            "last": samples[-1] if samples else [],
+            "max": [max(col) for col in zip(*samples, strict=True)] if samples else [],
+        },
+    }
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def table(results: list[Result], title: str) -> str:
     lines = [
         title,
@@ -277,6 +354,12 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--modes", default="cold,steady,cached")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--soak",
+        type=int,
+        metavar="SECONDS",
+        help="instead: wrk over many pages for SECONDS, sampling the workers' memory",
+    )
     args = parser.parse_args(argv)
     (ROOT / "bench/data").mkdir(exist_ok=True)
 
@@ -304,6 +387,13 @@ def main(argv=None) -> int:
         ),
     )
     print(f"{run.articles:,} articles on {run.database}, cache {run.cache}", flush=True)
+    if args.soak:
+        result = soak(chosen, seconds=args.soak, connections=args.connections)
+        print(f"Reproduce with:\n  {run.command}")
+        print(json.dumps(result, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps({**asdict(run), "soak": result}, indent=2) + "\n")
+        return 1 if result["non_2xx_3xx"] or result["socket_errors"] != "none" else 0
     failed = False
     for mode_name in args.modes.split(","):
         mode = MODES[mode_name]
