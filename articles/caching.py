@@ -13,7 +13,8 @@ A scheduled article appears when its time comes without any write: the state
 knows that time, and the first request after it starts a new version.
 
 A page is cached only for anonymous readers, only when it is a complete 200
-that sets no cookie; editors always get a fresh page. The cache is per
+that sets no cookie; editors always get a page made afresh, with nothing
+memoised. The cache is per
 process with the default local-memory backend, and shared by every process
 (and so invalidated in all of them at once) with Redis (`REDIS_URL`).
 """
@@ -23,6 +24,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -36,6 +38,8 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, set
 from django.utils.http import http_date
 
 STATE_KEY = "data-state"
+# Set while a page is made for an editor: nothing memoised is used or kept.
+_fresh = ContextVar("fresh", default=False)
 # Sent by static/js/filters.js: the list answers it with a part of the page.
 PARTIAL_HEADER = "X-Newsroom-Partial"
 
@@ -114,10 +118,19 @@ def _digest(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
+def memo_version() -> tuple[str, int]:
+    """The data version's token for keys of memoised things, and the seconds to
+    keep them: ("", 0) when memoising is off (CACHE_AGGREGATES)."""
+    if not settings.CACHE_AGGREGATES or _fresh.get():
+        return "", 0
+    state = data_state()
+    return state.token, state.ttl()
+
+
 def version_key(name: str, key: str) -> tuple[str, int]:
     """A cache key for `key` in the current data version, and the seconds to keep
     what is stored under it: 0 when memoising is off (CACHE_AGGREGATES)."""
-    if not settings.CACHE_AGGREGATES:
+    if not settings.CACHE_AGGREGATES or _fresh.get():
         return "", 0
     state = data_state()
     return f"{name}:{state.token}:{_digest(key)}", state.ttl()
@@ -153,7 +166,13 @@ def cache_public_page(view):
     @wraps(view)
     def cached_view(request: HttpRequest, *args, **kwargs):
         if request.user.is_authenticated:
-            response = view(request, *args, **kwargs)
+            fresh = _fresh.set(True)
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            finally:
+                _fresh.reset(fresh)
             add_never_cache_headers(response)
             return response
         state = data_state()

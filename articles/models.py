@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchVectorField
@@ -5,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language_info
@@ -28,6 +30,16 @@ def language_name(code: str) -> str:
         return get_language_info(code)["name"]
     except KeyError:
         return code
+
+
+def page_url(view: str, slug: str) -> str:
+    """reverse() of a page by slug, remembered: a list links ~150 of them."""
+    return _page_url(view, slug, get_script_prefix())
+
+
+@lru_cache(maxsize=16384)
+def _page_url(view: str, slug: str, prefix: str) -> str:
+    return reverse(view, kwargs={"slug": slug})
 
 
 def unique_slug(instance: models.Model, text: str) -> str:
@@ -190,7 +202,7 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:source_detail", kwargs={"slug": self.slug})
+        return page_url("articles:source_detail", self.slug)
 
     @property
     def language_name(self) -> str:
@@ -241,7 +253,7 @@ class Tag(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:tag_detail", kwargs={"slug": self.slug})
+        return page_url("articles:tag_detail", self.slug)
 
     @property
     def alias_list(self) -> list[str]:
@@ -304,7 +316,7 @@ class ArticleQuerySet(ChangeTrackingQuerySet):
         With `values_list("pk")` sliced first, a page of a list comes from the
         indexes alone however deep it is, and only its own rows are read.
         """
-        rows = {row.pk: row for row in self.filter(pk__in=ids)} if ids else {}
+        rows = {row.pk: row for row in self.filter(pk__in=ids).order_by()} if ids else {}
         return [rows[pk] for pk in ids if pk in rows]
 
     def related_to(self, article: "Article", *, limit: int = 5, recent: int = 50):
@@ -457,7 +469,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:article_detail", kwargs={"slug": self.slug})
+        return page_url("articles:article_detail", self.slug)
 
     def clean(self):
         if self.wire_service_id and self.wire_service_id == self.source_id:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from .caching import PARTIAL_HEADER, memoised, version_key
+from .caching import PARTIAL_HEADER, memo_version, memoised, version_key
 from .chart import coverage_chart
 from .exports import csv_stream, export_rows, json_stream
 from .facets import facets_for
@@ -138,10 +138,12 @@ class ArticleListView(FilterView):
             chart=self.aggregates["chart"],
             feed_query=urlencode(query_pairs(self.request.GET)),
         )
-        # The chart and facets, once drawn, are kept for the data version too.
+        # The chart, the facets and each card, once drawn, are kept for the
+        # data version too.
         context["fragment_key"], context["fragment_ttl"] = version_key(
             "fragments", self._view_key()
         )
+        context["data_version"], _ = memo_version()
         return context
 
 

@@ -13,3 +13,13 @@ errorlog = "-"
 timeout = 30
 # Workers' heartbeat files in memory, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def when_ready(server):
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        server.log.warning(
+            "REDIS_URL is not set: each of the %d workers caches on its own, and a change "
+            "made through one reaches the others' cached pages only when they expire "
+            "(CACHE_TTL). Set REDIS_URL to share one cache.",
+            workers,
+        )
