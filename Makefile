@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { command -v $$c; break; }; done)
 
-.PHONY: run test serve lint format migrations-check venv bench bench-import
+.PHONY: run test serve bench bench-import lint format migrations-check venv
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -73,7 +73,18 @@ serve: $(STAMP) .env
 bench-import: $(STAMP)
 	$(BIN)/python bench/import_feed.py
 
-bench: bench-import
+# The benchmark (bench/README.md): N synthetic articles, loaded once into a
+# database of their own (SQLite here, or DATABASE_URL's, whose name must
+# contain "bench"), then measured under gunicorn with wrk.
+N ?= 10000
+BENCH_ARGS ?=
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),sqlite:///$(CURDIR)/bench/data/bench-$(N).sqlite3)
+
+bench: $(STAMP) .env
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	@mkdir -p bench/data
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/generate.py --articles $(N) --reuse
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,7 +2,9 @@
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from itertools import batched
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
@@ -15,19 +17,34 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 500
 
 
-def export_rows(queryset: QuerySet, *, page_url) -> Iterator[dict]:
-    """One dict a matching article, in COLUMNS order; `page_url(article)` is its page."""
-    for article in queryset.iterator(chunk_size=CHUNK):
-        yield {
-            "headline": article.title,
-            "outlet": article.source.name,
-            "byline": article.byline,
-            "published": article.published_at.isoformat() if article.published_at else "",
-            "url": article.url,
-            "page": page_url(article),
-            "tags": [tag.name for tag in article.tags.all()],
-            "summary": article.summary,
-        }
+def export_rows(queryset: QuerySet, *, page_url: Callable[[str], str]) -> Iterator[dict]:
+    """One dict a matching article, in COLUMNS order; `page_url(slug)` is its page.
+
+    Read as plain values, with the tags of each 500 articles in one query: an
+    export of ten thousand rows makes no model instances.
+    """
+    links = queryset.model.tags.through.objects.order_by("tag__name", "tag_id")
+    rows = queryset.values_list(
+        "pk", "title", "slug", "source__name", "byline", "published_at", "url", "summary"
+    )
+    for chunk in batched(rows.iterator(chunk_size=CHUNK), CHUNK):
+        tags = defaultdict(list)
+        ids = [row[0] for row in chunk]
+        for article_id, name in links.filter(article_id__in=ids).values_list(
+            "article_id", "tag__name"
+        ):
+            tags[article_id].append(name)
+        for pk, title, slug, outlet, byline, published, url, summary in chunk:
+            yield {
+                "headline": title,
+                "outlet": outlet,
+                "byline": byline,
+                "published": published.isoformat() if published else "",
+                "url": url,
+                "page": page_url(slug),
+                "tags": tags[pk],
+                "summary": summary,
+            }
 
 
 def _cell(value) -> str:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from .filters import ORDERINGS, filter_errors, public_filterset
+from .models import Article
 
 FEED_SIZE = 50
 
@@ -36,7 +37,8 @@ class ArticleFeed(Feed):
 
     def items(self, filterset):
         # A feed is newest first whatever the page's order: readers poll for news.
-        return filterset.qs.order_by(*ORDERINGS["newest"])[:FEED_SIZE]
+        ids = filterset.qs.order_by(*ORDERINGS["newest"]).values_list("pk", flat=True)
+        return Article.objects.published().for_cards().in_order_of(list(ids[:FEED_SIZE]))
 
     def item_title(self, article):
         return article.title

@@ -15,7 +15,9 @@ from django.http import QueryDict
 from django.utils import timezone
 from django_countries import countries
 
-from .models import Article, Source, SourceKind, Tag
+from .caching import memoised
+from .forms import FastSelect, FastSelectMultiple, options_html
+from .models import Article, Source, SourceKind, Tag, common_tags
 from .search import search_articles
 
 ORDERINGS = {
@@ -27,6 +29,9 @@ ORDERINGS = {
 # The browser's own date picker; it submits ISO dates, as the URLs document.
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Choices are given as callables, which each request's form copies by
+# reference rather than option by option.
+COUNTRY_CHOICES = list(countries)
 LANGUAGE_CHOICES = sorted(
     ((code, info["name"]) for code, info in LANG_INFO.items() if "name" in info),
     key=lambda choice: choice[1],
@@ -72,6 +77,8 @@ class ArticleFilterForm(forms.Form):
 
 
 class ArticleFilter(django_filters.FilterSet):
+    SOURCES = Source.objects.filter(is_active=True)
+
     q = SearchFilter(
         label="Search",
         method="filter_search",
@@ -81,33 +88,39 @@ class ArticleFilter(django_filters.FilterSet):
     )
     tag = django_filters.ModelMultipleChoiceFilter(
         label="Tags",
-        field_name="tags__slug",
         to_field_name="slug",
         queryset=Tag.objects.all(),
-        conjoined=True,
+        method="filter_tags",
         help_text="Articles with every tag chosen.",
+        widget=FastSelectMultiple,
     )
     source = django_filters.ModelMultipleChoiceFilter(
         label="Outlets",
         to_field_name="slug",
-        queryset=Source.objects.filter(is_active=True),
+        queryset=Source.objects.filter(is_active=True),  # as SOURCES
         method="filter_outlets",
         help_text="Articles from any outlet chosen, or from its wire service.",
+        widget=FastSelectMultiple,
     )
     kind = django_filters.ChoiceFilter(
         label="Kind of outlet",
         field_name="source__kind",
-        choices=SourceKind.choices,
+        choices=lambda: SourceKind.choices,
         empty_label="Any kind",
+        widget=FastSelect,
     )
     country = django_filters.ChoiceFilter(
         label="Outlet's country",
         field_name="source__country",
-        choices=list(countries),
+        choices=lambda: COUNTRY_CHOICES,
         empty_label="Any country",
+        widget=FastSelect,
     )
     language = django_filters.ChoiceFilter(
-        label="Language", choices=LANGUAGE_CHOICES, empty_label="Any language"
+        label="Language",
+        choices=lambda: LANGUAGE_CHOICES,
+        empty_label="Any language",
+        widget=FastSelect,
     )
     published_after = django_filters.DateFilter(
         label="Published on or after", method="filter_after", widget=DATE_WIDGET
@@ -124,6 +137,7 @@ class ArticleFilter(django_filters.FilterSet):
         ],
         method="filter_ordering",
         empty_label="Default",
+        widget=FastSelect,
     )
 
     class Meta:
@@ -131,8 +145,23 @@ class ArticleFilter(django_filters.FilterSet):
         fields = []
         form = ArticleFilterForm
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The options shown, made once for the data version; choices are
+        # still checked against the fields' querysets.
+        for name, queryset in (("tag", Tag.objects.all()), ("source", self.SOURCES)):
+            self.form.fields[name].widget.options = memoised(
+                "options", name, lambda qs=queryset: options_html(qs.values_list("slug", "name"))
+            )
+
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)
+
+    def filter_tags(self, queryset, name, value):
+        common = common_tags(value)
+        for tag in value:
+            queryset = queryset.tagged(tag, common=tag.pk in common)
+        return queryset
 
     def filter_outlets(self, queryset, name, value):
         return queryset.from_outlets(value) if value else queryset
@@ -197,7 +226,7 @@ class ArticleFilter(django_filters.FilterSet):
 
 def public_filterset(params: QueryDict) -> ArticleFilter:
     """The public filters over what the public may see: for feeds and exports."""
-    return ArticleFilter(params or None, queryset=Article.objects.published().for_listing())
+    return ArticleFilter(params or None, queryset=Article.objects.published().for_cards())
 
 
 def filter_errors(filterset: ArticleFilter) -> str:

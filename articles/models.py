@@ -1,20 +1,22 @@
 import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models, transaction
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
+from django.db import connection, models, transaction
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from .caching import content_changed, memoised
 from .sanitize import html_to_text, sanitize_html, strip_control_characters
 from .services.urls import url_domain, url_key
 
@@ -32,6 +34,16 @@ def language_name(code: str) -> str:
         return get_language_info(code)["name"]
     except KeyError:
         return code
+
+
+def page_url(view: str, slug: str) -> str:
+    """reverse() of a page by slug, remembered: a list links ~150 of them."""
+    return _page_url(view, slug, get_script_prefix())
+
+
+@lru_cache(maxsize=16384)
+def _page_url(view: str, slug: str, prefix: str) -> str:
+    return reverse(view, kwargs={"slug": slug})
 
 
 def unique_slug(instance: models.Model, text: str) -> str:
@@ -134,7 +146,27 @@ def _published_count(condition: Q):
     return Coalesce(Subquery(counts), Value(0))
 
 
-class SourceQuerySet(models.QuerySet):
+class ChangeTrackingQuerySet(models.QuerySet):
+    """Bulk writes send no model signals: these tell the page cache themselves."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count:
+            content_changed()
+        return count
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        content_changed()
+        return created
+
+    def bulk_update(self, *args, **kwargs):
+        count = super().bulk_update(*args, **kwargs)
+        content_changed()
+        return count
+
+
+class SourceQuerySet(ChangeTrackingQuerySet):
     def with_published_count(self):
         """Each source with its public articles, as outlet or wire service, in one query."""
         return self.annotate(
@@ -144,7 +176,7 @@ class SourceQuerySet(models.QuerySet):
         )
 
 
-class TagQuerySet(models.QuerySet):
+class TagQuerySet(ChangeTrackingQuerySet):
     def with_published_count(self):
         """Each tag with the number of public articles carrying it, in one query."""
         return self.annotate(article_count=_published_count(Q(tags=OuterRef("pk"))))
@@ -220,7 +252,7 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:source_detail", kwargs={"slug": self.slug})
+        return page_url("articles:source_detail", self.slug)
 
     @property
     def language_name(self) -> str:
@@ -278,7 +310,7 @@ class Tag(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:tag_detail", kwargs={"slug": self.slug})
+        return page_url("articles:tag_detail", self.slug)
 
     @property
     def alias_list(self) -> list[str]:
@@ -293,7 +325,7 @@ class Tag(models.Model):
         return aliases
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(ChangeTrackingQuerySet):
     def published(self):
         """What the public may see: published, and its publication time has come.
 
@@ -309,7 +341,25 @@ class ArticleQuerySet(models.QuerySet):
 
     def from_outlets(self, sources):
         """Articles an outlet ran, or that a wire service supplied."""
-        return self.filter(Q(source__in=sources) | Q(wire_service__in=sources))
+        # Found through the two foreign keys' indexes first, as a set of ids:
+        # an OR across two columns would otherwise send SQLite down the whole list.
+        ids = Article.objects.filter(Q(source__in=sources) | Q(wire_service__in=sources))
+        return self.filter(pk__in=ids.values("pk"))
+
+    def tagged(self, tag: "Tag", *, common: bool | None = None):
+        """Articles carrying `tag`.
+
+        SQLite keeps no statistics of skew, and would fetch all the articles of
+        a tag on a fifth of the archive to sort them; for such a `common` tag,
+        walking the list's index and checking each article's tags is far
+        cheaper. PostgreSQL's statistics see the skew and choose for themselves.
+        """
+        if common is None:
+            common = tag.pk in common_tags([tag])
+        links = Article.tags.through.objects.filter(tag_id=tag.pk)
+        if common:
+            return self.filter(Exists(links.filter(article_id=OuterRef("pk"))))
+        return self.filter(pk__in=links.values("article_id"))
 
     def for_listing(self):
         """What a list of articles shows, fetched in a fixed number of queries."""
@@ -321,17 +371,40 @@ class ArticleQuerySet(models.QuerySet):
             models.Prefetch("copies", queryset=ArticleCopy.objects.select_related("source"))
         )
 
-    def related_to(self, article: "Article", *, limit: int = 5):
-        """Other articles sharing the most tags with `article`, newest first."""
-        tag_ids = [tag.pk for tag in article.tags.all()]
-        if not tag_ids:
+    def for_cards(self):
+        """`for_listing()` without the text of the articles, which lists never show."""
+        return self.for_listing().defer("body", "body_text", "search_vector")
+
+    def in_order_of(self, ids: list[int]) -> list["Article"]:
+        """The rows of this queryset with these ids, fetched by id, in the order given.
+
+        With `values_list("pk")` sliced first, a page of a list comes from the
+        indexes alone however deep it is, and only its own rows are read.
+        """
+        rows = {row.pk: row for row in self.filter(pk__in=ids).order_by()} if ids else {}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def related_to(self, article: "Article", *, limit: int = 5, recent: int = 50):
+        """Other articles sharing the most tags with `article`, newest first.
+
+        Among the `recent` newest articles of each of its tags: a sidebar does
+        not count through a tag that is on a fifth of the archive.
+        """
+        tags = list(article.tags.all())
+        if not tags:
             return self.none()
+        newest = (F("published_at").desc(nulls_last=True), "-pk")
+        common = common_tags(tags)
+        candidates = Q()
+        for tag in tags:
+            recent_ids = self.tagged(tag, common=tag.pk in common).exclude(pk=article.pk)
+            recent_ids = recent_ids.order_by(*newest)
+            candidates |= Q(pk__in=recent_ids.values("pk")[:recent])
         return (
-            self.filter(tags__in=tag_ids)
-            .exclude(pk=article.pk)
+            self.filter(candidates, tags__in=[tag.pk for tag in tags])
             .annotate(shared_tags=Count("tags"))
             .select_related("source")
-            .order_by("-shared_tags", F("published_at").desc(nulls_last=True), "-pk")[:limit]
+            .order_by("-shared_tags", *newest)[:limit]
         )
 
     def transition(self, status: str, *, user) -> tuple[list["Article"], list["Article"]]:
@@ -351,6 +424,29 @@ class ArticleQuerySet(models.QuerySet):
                 else:
                     refused.append(article)
         return moved, refused
+
+
+# A tag on this share of the articles or more is common (ArticleQuerySet.tagged).
+COMMON_TAG_SHARE = 0.02
+
+
+def common_tags(tags) -> set[int]:
+    """The ids of those of `tags` that SQLite should treat as common (see
+    ArticleQuerySet.tagged), in two queries whatever their number."""
+    ids = sorted(tag.pk for tag in tags)
+    if connection.vendor != "sqlite" or not ids:
+        return set()
+
+    def find():
+        total = max(1, Article.objects.count())
+        counts = (
+            Article.tags.through.objects.filter(tag_id__in=ids)
+            .values_list("tag_id")
+            .annotate(n=Count("pk"))
+        )
+        return {tag_id for tag_id, n in counts if n / total >= COMMON_TAG_SHARE}
+
+    return memoised("common-tags", ",".join(map(str, ids)), find)
 
 
 class ArticleStatus(models.TextChoices):
@@ -475,9 +571,10 @@ class Article(models.Model):
                 condition=Q(status__in=ArticleStatus.values), name="article_status_valid"
             ),
         ]
+        # The public list's own index, in this order with undated articles last,
+        # and the indexes of the tag and outlet filters are made per database
+        # by migration 0003.
         indexes = [
-            # The public list: published articles, newest first.
-            models.Index(fields=["status", "-published_at"], name="article_status_date_idx"),
             models.Index(fields=["language", "status"], name="article_language_idx"),
         ]
         permissions = [
@@ -494,7 +591,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:article_detail", kwargs={"slug": self.slug})
+        return page_url("articles:article_detail", self.slug)
 
     # Who may move an article from a status to another: "editor" needs the
     # publish permission; "author" is also open to the contributor who wrote
@@ -765,3 +862,40 @@ class ImportRecord(models.Model):
         else:
             line = self.get_status_display().lower()
         return f"{line}: {self.message}" if self.message else line
+
+
+class SearchDocumentField(models.TextField):
+    """The hidden column of an FTS5 table that bears the table's name: what
+    MATCH and the ranking and snippet functions take."""
+
+
+@SearchDocumentField.register_lookup
+class Match(models.Lookup):
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class ArticleSearch(models.Model):
+    """A row of the SQLite full-text index (migration 0002), joined to its
+    article by rowid for ranked search. Written only by triggers; absent on
+    PostgreSQL, which keeps `Article.search_vector` instead."""
+
+    article = models.OneToOneField(
+        Article,
+        primary_key=True,
+        db_column="rowid",
+        on_delete=models.DO_NOTHING,
+        related_name="search_entry",
+    )
+    document = SearchDocumentField(db_column="article_search")
+
+    class Meta:
+        managed = False
+        db_table = "article_search"
+
+    def __str__(self):
+        return f"Search entry of article {self.pk}"

@@ -21,10 +21,11 @@ connected in apps.py).
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, connections
-from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -122,34 +123,43 @@ def highlight(snippet: str | None) -> SafeString:
 
 class _SQLiteBackend:
     # bm25 weights, in the order of the FTS5 table's columns.
-    WEIGHTS = "10.0, 5.0, 3.0, 1.0"
+    WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 
     def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
-        table = queryset.model._meta.db_table
-        matching = "SELECT rowid FROM article_search WHERE article_search MATCH %s"
         if query.groups:
-            match = " AND ".join(_fts5(group) for group in query.groups)
-            queryset = queryset.filter(pk__in=RawSQL(matching, [match])).annotate(
-                rank=RawSQL(
-                    f"SELECT -bm25(article_search, {self.WEIGHTS}) FROM article_search "
-                    f"WHERE article_search MATCH %s AND rowid = {table}.id",
-                    [match],
+            # Joined, not a subquery a row: the index finds the matches and
+            # ranks them in one pass.
+            queryset = queryset.filter(search_entry__document__match=self._match(query)).annotate(
+                rank=Func(
+                    F("search_entry__document"),
+                    *(Value(w) for w in self.WEIGHTS),
+                    template="-bm25(%(expressions)s)",
                     output_field=FloatField(),
-                ),
-                snippet=RawSQL(
-                    "SELECT snippet(article_search, 3, char(2), char(3), '…', 32) "
-                    f"FROM article_search WHERE article_search MATCH %s AND rowid = {table}.id",
-                    [match],
-                    output_field=TextField(),
-                ),
+                )
             )
         else:
-            queryset = queryset.annotate(
-                rank=Value(0.0, output_field=FloatField()), snippet=Value("")
-            )
+            queryset = queryset.annotate(rank=Value(0.0, output_field=FloatField()))
         if query.excluded:
+            matching = "SELECT rowid FROM article_search WHERE article_search MATCH %s"
             queryset = queryset.exclude(pk__in=RawSQL(matching, [_fts5(query.excluded)]))
         return queryset
+
+    def _match(self, query: SearchQuery) -> str:
+        return " AND ".join(_fts5(group) for group in query.groups)
+
+    def snippets(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        if not query.groups:
+            return queryset.annotate(snippet=Value(""))
+        # One lookup of the index a row, by rowid: for the rows shown only.
+        table = queryset.model._meta.db_table
+        return queryset.annotate(
+            snippet=RawSQL(
+                "SELECT snippet(article_search, 3, char(2), char(3), '…', 32) "
+                f"FROM article_search WHERE article_search MATCH %s AND rowid = {table}.id",
+                [self._match(query)],
+                output_field=TextField(),
+            )
+        )
 
 
 class _PostgreSQLBackend:
@@ -157,8 +167,8 @@ class _PostgreSQLBackend:
     DEFAULT_CONFIG = "newsroom_en"
 
     def search(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
-        from django.contrib.postgres.search import SearchHeadline, SearchRank
         from django.contrib.postgres.search import SearchQuery as PGQuery
+        from django.contrib.postgres.search import SearchRank
 
         text = query.as_websearch()
 
@@ -171,18 +181,30 @@ class _PostgreSQLBackend:
         condition = Q(~Q(language__in=other_languages), search_vector=pg_query(self.DEFAULT_CONFIG))
         for language, config in self.CONFIGS.items():
             condition |= Q(language=language, search_vector=pg_query(config))
+        return queryset.filter(condition).annotate(
+            rank=SearchRank(F("search_vector"), self._any_language(query), normalization=1)
+        )
+
+    def _any_language(self, query: SearchQuery):
+        from django.contrib.postgres.search import SearchQuery as PGQuery
+
+        text = query.as_websearch()
+        any_language = PGQuery(text, config=self.DEFAULT_CONFIG, search_type="websearch")
+        for config in self.CONFIGS.values():
+            any_language = any_language | PGQuery(text, config=config, search_type="websearch")
+        return any_language
+
+    def snippets(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        from django.contrib.postgres.search import SearchHeadline
+
         config_of_row = Case(
             *(When(language=lang, then=Value(cfg)) for lang, cfg in self.CONFIGS.items()),
             default=Value(self.DEFAULT_CONFIG),
         )
-        any_language = pg_query(self.DEFAULT_CONFIG)
-        for config in self.CONFIGS.values():
-            any_language = any_language | pg_query(config)
-        return queryset.filter(condition).annotate(
-            rank=SearchRank(F("search_vector"), any_language, normalization=1),
+        return queryset.annotate(
             snippet=SearchHeadline(
                 "body_text",
-                any_language,
+                self._any_language(query),
                 config=config_of_row,
                 start_sel=HIT_START,
                 stop_sel=HIT_END,
@@ -213,21 +235,80 @@ class _ContainsBackend:
             queryset = queryset.filter(alternatives)
         for term in query.excluded:
             queryset = queryset.exclude(term_q(term))
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+
+    def snippets(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
+        return queryset.annotate(snippet=Value(""))
 
 
 _BACKENDS = {"sqlite": _SQLiteBackend(), "postgresql": _PostgreSQLBackend()}
 
 
-def search_articles(queryset: QuerySet, text: str) -> QuerySet:
-    """Articles of `queryset` matching `text`, annotated with `rank` and `snippet`.
+def _backend():
+    return _BACKENDS.get(connection.vendor, _ContainsBackend())
 
-    Order by `-rank` for relevance; `highlight()` makes a snippet displayable.
-    """
+
+def search_articles(queryset: QuerySet, text: str) -> QuerySet:
+    """Articles of `queryset` matching `text`, annotated with `rank`: order by
+    `-rank` for relevance."""
     query = parse_query(text)
     if not query:
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()), snippet=Value(""))
-    return _BACKENDS.get(connection.vendor, _ContainsBackend()).search(queryset, query)
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    return _backend().search(queryset, query)
+
+
+def with_snippets(queryset: QuerySet, text: str) -> QuerySet:
+    """`queryset` with each article's passage that best matches `text`, as
+    `snippet`: for the rows shown, as it costs a look into each one's text.
+    `highlight()` makes a snippet displayable."""
+    query = parse_query(text)
+    if not query:
+        return queryset.annotate(snippet=Value(""))
+    return _backend().snippets(queryset, query)
+
+
+# The triggers of migration 0002 that a bulk load may hold back, by table.
+_POSTGRESQL_TRIGGERS = [
+    ("articles_article", "article_search_vector"),
+    ("articles_article_tags", "article_search_tags_changed"),
+    ("articles_tag", "article_search_tag_renamed"),
+]
+
+
+@contextmanager
+def search_triggers_held():
+    """Inside, writes do not touch the search index: for bulk loads, which
+    call `search_index_rebuild()` afterwards. Run it inside a transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE 'article_search%'"
+            )
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f"DROP TRIGGER {name}")
+            try:
+                yield
+            finally:
+                for _, sql in triggers:
+                    cursor.execute(sql)
+        elif connection.vendor == "postgresql":
+
+            def switch(action):
+                # A table with deferred checks pending cannot be altered: run them first.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table, trigger in _POSTGRESQL_TRIGGERS:
+                    cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+            switch("DISABLE")
+            try:
+                yield
+            finally:
+                switch("ENABLE")
+        else:
+            yield
 
 
 # The tag text of one article: the names and aliases of its tags.
@@ -265,20 +346,26 @@ SQLITE_TRIGGERS = {
 }
 
 
-def search_index_rebuild(*, using: str = "default") -> None:
-    """Index every article afresh, as the triggers would have (after a bulk load)."""
+def search_index_rebuild(*, ids: tuple[int, int] | None = None, using: str = "default") -> None:
+    """Index every article again (or those with ids from ids[0] to ids[1]),
+    in bulk, exactly as the triggers would have, whatever wrote the rows."""
+    lo, hi = ids or (-(2**62), 2**62)
     conn = connections[using]
     with conn.cursor() as cursor:
         if conn.vendor == "sqlite":
-            cursor.execute("DELETE FROM article_search")
+            cursor.execute("DELETE FROM article_search WHERE rowid BETWEEN %s AND %s", [lo, hi])
             cursor.execute(
                 "INSERT INTO article_search (rowid, title, summary, tags, body) "
                 f"SELECT a.id, a.title, a.summary, {_TAG_TEXT.format(article='a.id')}, "
-                "a.body_text FROM articles_article a"
+                "a.body_text FROM articles_article a WHERE a.id BETWEEN %s AND %s ORDER BY a.id",
+                [lo, hi],
             )
         elif conn.vendor == "postgresql":
-            # The trigger computes the vector on any update of the row.
-            cursor.execute("UPDATE articles_article SET search_vector = NULL")
+            # The vector trigger recomputes what it is given; NULL is a no-op value.
+            cursor.execute(
+                "UPDATE articles_article SET search_vector = NULL WHERE id BETWEEN %s AND %s",
+                [lo, hi],
+            )
 
 
 def _sqlite_index_present(conn) -> bool:
@@ -297,6 +384,10 @@ def search_migrate_started(sender, *, using: str = "default", plan=None, **kwarg
 def search_migrate_finished(sender, *, using: str = "default", plan=None, **kwargs) -> None:
     """post_migrate: install SQLite's triggers, and rebuild the index if it may be stale."""
     conn = connections[using]
+    if plan is not None and "articles_article" in conn.introspection.table_names():
+        from .schema import raw_indexes_ensure
+
+        raw_indexes_ensure(using=using)
     if not _sqlite_index_present(conn):
         return
     with conn.cursor() as cursor:

@@ -1,6 +1,8 @@
 import logging
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.http import (
@@ -19,29 +21,64 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from .caching import PARTIAL_HEADER, memo_version, memoised, version_key
 from .chart import coverage_chart
 from .exports import csv_stream, export_rows, json_stream
 from .facets import facets_for
 from .filters import ArticleFilter, filter_errors, public_filterset
 from .models import Article, Source, Tag
 from .querystring import query_pairs
+from .search import with_snippets
 
 logger = logging.getLogger(__name__)
 
 
-# Sent by static/js/filters.js to get only the part of the page that changes.
-PARTIAL_HEADER = "X-Newsroom-Partial"
+class IdFirstPaginator(Paginator):
+    """Finds a page's ids first, then fetches only those rows.
+
+    The ids come from the indexes alone, however deep the page; the rows, with
+    their outlets, tags and snippets, are then fetched for those 20 ids only.
+    The ids of a view's first pages, where nearly all readers stay, are kept
+    for the data version under `view_key`.
+    """
+
+    first_ids = 200
+
+    def __init__(self, *args, view_key: str = "", fetch=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.view_key = view_key
+        self.fetch = fetch or self.object_list.in_order_of
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values_list("pk", flat=True)
+        if top <= self.first_ids and self.view_key:
+            first = memoised("ids", self.view_key, lambda: list(ids[: self.first_ids]))
+            ids = first[bottom:top]
+        else:
+            ids = list(ids[bottom:top])
+        return self._get_page(self.fetch(ids), number, self)
 
 
 class ArticleListView(FilterView):
-    """Published articles through the public filters; invalid filters answer 400."""
+    """Published articles through the public filters; invalid filters answer 400.
+
+    The count, facets and chart of a view are kept for the current data
+    version (articles/caching.py): paging through a view, or a second reader
+    of it, does not count again.
+    """
 
     filterset_class = ArticleFilter
     paginate_by = 20
+    paginator_class = IdFirstPaginator
     template_name = "articles/article_list.html"
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return Article.objects.published().for_cards()
 
     def get_template_names(self):
         if self.request.headers.get(PARTIAL_HEADER) == "results":
@@ -55,16 +92,59 @@ class ArticleListView(FilterView):
         patch_vary_headers(response, [PARTIAL_HEADER])
         return response
 
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(
+            queryset,
+            *args,
+            view_key=self._view_key() + "&ordering=" + self.filterset.effective_ordering(),
+            fetch=self._cards,
+            **kwargs,
+        )
+        paginator.count = self.aggregates["count"]
+        return paginator
+
+    def _cards(self, ids: list[int]) -> list[Article]:
+        """The articles of a page, by id, with their search snippets."""
+        cards = Article.objects.published().for_cards()
+        text = self.filterset.form.cleaned_data.get("q") if self.filterset.is_valid() else ""
+        if text:
+            cards = with_snippets(cards, text)
+        return cards.in_order_of(ids)
+
+    def _view_key(self) -> str:
+        """The view's path and filters, whatever page: what its aggregates depend on."""
+        return self.request.path + "?" + urlencode(query_pairs(self.request.GET))
+
+    def _aggregates(self) -> dict:
+        params = self.request.GET
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return {"count": 0, "facets": [], "chart": None}
+
+        def compute():
+            return {
+                "count": self.object_list.count(),
+                "facets": facets_for(self.object_list, params),
+                "chart": coverage_chart(self.object_list, params),
+            }
+
+        return memoised("list", self._view_key(), compute)
+
     def get_context_data(self, **kwargs):
+        self.aggregates = self._aggregates()
         context = super().get_context_data(**kwargs)
-        valid = not self.filterset.is_bound or self.filterset.is_valid()
         context.update(
             active_filters=self.filterset.active_filters(),
-            result_count=context["paginator"].count,
-            facets=facets_for(self.object_list, self.request.GET) if valid else [],
-            chart=coverage_chart(self.object_list, self.request.GET) if valid else None,
+            result_count=self.aggregates["count"],
+            facets=self.aggregates["facets"],
+            chart=self.aggregates["chart"],
             feed_query=urlencode(query_pairs(self.request.GET)),
         )
+        # The chart, the facets and each card, once drawn, are kept for the
+        # data version too.
+        context["fragment_key"], context["fragment_ttl"] = version_key(
+            "fragments", self._view_key()
+        )
+        context["data_version"], _ = memo_version()
         return context
 
 
@@ -88,7 +168,7 @@ class TagDetailView(ArticleListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        return super().get_queryset().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
@@ -153,7 +233,9 @@ def _export(request: HttpRequest, stream, *, content_type: str, extension: str):
         )
     rows = export_rows(
         filterset.qs,
-        page_url=lambda article: request.build_absolute_uri(article.get_absolute_url()),
+        page_url=lambda slug: request.build_absolute_uri(
+            reverse("articles:article_detail", kwargs={"slug": slug})
+        ),
     )
     response = StreamingHttpResponse(stream(rows), content_type=content_type)
     filename = f"newsroom-articles-{timezone.localdate():%Y-%m-%d}.{extension}"
@@ -185,13 +267,32 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # any failure to reach the database means "down"
         logger.exception("Health check: the database did not answer")
-        return JsonResponse({"database": "down"}, status=503)
-    return JsonResponse({"database": "ok"})
+        return False
+    return True
+
+
+def _cache_answers() -> bool:
+    try:
+        cache.set("healthz", "ok", timeout=10)
+        return cache.get("healthz") == "ok"
+    except Exception:  # any failure to reach the cache means "down"
+        logger.exception("Health check: the cache did not answer")
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the cache both answer, 503 when either does not."""
+    status = {
+        "database": "ok" if _database_answers() else "down",
+        "cache": "ok" if _cache_answers() else "down",
+    }
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)

@@ -4,7 +4,22 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Sync workers, one request at a time each: one a core is what this app,
+# which spends its time in Python, can use.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-accesslog = "-"
+# ACCESS_LOG= (empty) turns the access log off, as the benchmark does.
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
 errorlog = "-"
 timeout = 30
+# Workers' heartbeat files in memory, not on a disk that may stall.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def when_ready(server):
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        server.log.warning(
+            "REDIS_URL is not set: each of the %d workers caches on its own, and a change "
+            "made through one reaches the others' cached pages only when they expire "
+            "(CACHE_TTL). Set REDIS_URL to share one cache.",
+            workers,
+        )

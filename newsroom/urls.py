@@ -3,6 +3,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from articles import views
+from articles.caching import cache_public_page
 from articles.sitemaps import SITEMAPS
 
 admin.site.site_header = "Newsroom editors"
@@ -12,7 +13,7 @@ admin.site.index_title = "Curate border and migration coverage"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("articles.urls")),
 ]

@@ -37,3 +37,13 @@ def site(_site):
     _site.routes.clear()
     _site.requests.clear()
     return _site
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: pages and counts of another test's
+    rows (rolled back, with no signal) must not be served to it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

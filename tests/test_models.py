@@ -180,3 +180,19 @@ def test_control_characters_are_kept_out_by_bulk_create_and_update_too():
     assert Article.objects.get(pk=article.pk).title == "Roxham Road closes"
     Article.objects.filter(pk=article.pk).update(summary="A\x00B")
     assert Article.objects.get(pk=article.pk).summary == "AB"
+
+
+def test_both_ways_of_finding_a_tags_articles_agree():
+    """`tagged` walks the list for a common tag and looks the tag up for a rare
+    one (on SQLite): the same articles, in the same order, either way."""
+    asylum, other = TagFactory(), TagFactory()
+    ArticleFactory.create_batch(3, tags=[asylum])
+    ArticleFactory.create_batch(2, tags=[asylum, other])
+    ArticleFactory.create_batch(2, tags=[other])
+    ArticleFactory(tags=[asylum], status=ArticleStatus.DRAFT)
+    published = Article.objects.published()
+    walked = list(published.tagged(asylum, common=True))
+    looked_up = list(published.tagged(asylum, common=False))
+    assert walked == looked_up
+    assert len(walked) == 5
+    assert list(published.tagged(asylum)) == walked

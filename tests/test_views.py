@@ -249,7 +249,7 @@ def test_robots_and_health(client):
     assert "Disallow: /admin/" in robots.text
     health = client.get("/healthz")
     assert health.status_code == 200
-    assert health.json() == {"database": "ok"}
+    assert health.json() == {"database": "ok", "cache": "ok"}
 
 
 def test_wire_service_stories_count_for_the_wire_too(client):

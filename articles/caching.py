@@ -1,0 +1,214 @@
+"""Caching of public pages and of the costly numbers beside them.
+
+One value in the cache, the data state, says which version of the public data
+is current: a random token, when the data last changed, and when the next
+scheduled article comes due. Every cached page and every memoised count has
+the token in its key, so a change to an article, an outlet, a tag or an
+article's tags makes all of them unreachable at once: `content_changed()`
+writes a new token. It runs on every model save and delete, every change to an
+article's tags (signals, connected in `apps.py`) and every bulk write through
+the models' querysets; code that writes with raw SQL calls it itself.
+
+A scheduled article appears when its time comes without any write: the state
+knows that time, and the first request after it starts a new version.
+
+A page is cached only for anonymous readers, only when it is a complete 200
+that sets no cookie; editors always get a page made afresh, with nothing
+memoised. The cache is per
+process with the default local-memory backend, and shared by every process
+(and so invalidated in all of them at once) with Redis (`REDIS_URL`).
+"""
+
+import hashlib
+import math
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control, set_response_etag
+from django.utils.http import http_date
+
+STATE_KEY = "data-state"
+# Set while a page is made for an editor: nothing memoised is used or kept.
+_fresh = ContextVar("fresh", default=False)
+# Sent by static/js/filters.js: the list answers it with a part of the page.
+PARTIAL_HEADER = "X-Newsroom-Partial"
+
+
+@dataclass(frozen=True)
+class DataState:
+    token: str
+    changed_at: float
+    next_due: float | None
+
+    def ttl(self) -> int:
+        """Seconds an entry of this version may be kept: never past the next due article."""
+        ttl = settings.CACHE_TTL
+        if self.next_due is not None:
+            ttl = min(ttl, max(1, math.ceil(self.next_due - time.time())))
+        return ttl
+
+
+def _new_state(*, changed_at: float, previous: DataState | None) -> DataState:
+    from .models import Article, ArticleStatus
+
+    # A published article waits for both its outlet date and its schedule.
+    now = timezone.now()
+    waiting = Article.objects.filter(status=ArticleStatus.PUBLISHED)
+    dues = [
+        waiting.filter(**{f"{field}__gt": now})
+        .order_by(field)
+        .values_list(field, flat=True)
+        .first()
+        for field in ("published_at", "publish_at")
+    ]
+    next_due = min((due for due in dues if due), default=None)
+    # Whole seconds, as Last-Modified has them, and always later than the last
+    # version's, so that If-Modified-Since can never mistake one for the other.
+    changed = math.ceil(changed_at)
+    if previous is not None:
+        changed = max(changed, int(previous.changed_at) + 1)
+    state = DataState(
+        token=uuid.uuid4().hex,
+        changed_at=changed,
+        next_due=next_due.timestamp() if next_due else None,
+    )
+    cache.set(STATE_KEY, state, timeout=None)
+    return state
+
+
+def data_state() -> DataState:
+    """The current version of the public data (one cache read)."""
+    state = cache.get(STATE_KEY)
+    if state is None:
+        return _new_state(changed_at=time.time(), previous=None)
+    if state.next_due is not None and time.time() >= state.next_due:
+        return _new_state(changed_at=state.next_due, previous=state)
+    return state
+
+
+def _bump() -> None:
+    _new_state(changed_at=time.time(), previous=cache.get(STATE_KEY))
+
+
+def content_changed() -> None:
+    """Make every cached page and count stale, now and again at commit.
+
+    Now, for readers on this connection (inside its transaction); at commit,
+    for everyone else: a page another process renders in between, from data
+    without this change, is stored under a token that is then replaced.
+    """
+    _bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_bump)
+
+
+def on_model_change(sender, **kwargs) -> None:
+    """Receiver for post_save, post_delete and m2m_changed of the public models."""
+    action = kwargs.get("action")
+    if action is None or action.startswith("post_"):
+        content_changed()
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def memo_version() -> tuple[str, int]:
+    """The data version's token for keys of memoised things, and the seconds to
+    keep them: ("", 0) when memoising is off (CACHE_AGGREGATES)."""
+    if not settings.CACHE_AGGREGATES or _fresh.get():
+        return "", 0
+    state = data_state()
+    return state.token, state.ttl()
+
+
+def version_key(name: str, key: str) -> tuple[str, int]:
+    """A cache key for `key` in the current data version, and the seconds to keep
+    what is stored under it: 0 when memoising is off (CACHE_AGGREGATES)."""
+    if not settings.CACHE_AGGREGATES or _fresh.get():
+        return "", 0
+    state = data_state()
+    return f"{name}:{state.token}:{_digest(key)}", state.ttl()
+
+
+def memoised(name: str, key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept for the current data version under `name` and `key`."""
+    cache_key, ttl = version_key(name, key)
+    if not ttl:
+        return compute()
+    value = cache.get(cache_key)
+    if value is None:
+        value = compute()
+        cache.set(cache_key, value, ttl)
+    return value
+
+
+def _cacheable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def cache_public_page(view):
+    """Serve anonymous GETs of `view` from the cache, and mark its responses
+    for conditional requests: an ETag of the content, and Last-Modified at the
+    last change of the public data. Browsers and feed readers revalidate each
+    time (max-age=0) and get a 304 when nothing changed."""
+
+    @wraps(view)
+    def cached_view(request: HttpRequest, *args, **kwargs):
+        if request.user.is_authenticated:
+            fresh = _fresh.set(True)
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            finally:
+                _fresh.reset(fresh)
+            add_never_cache_headers(response)
+            return response
+        state = data_state()
+        use_cache = settings.CACHE_PAGES and request.method in ("GET", "HEAD")
+        key = (
+            "page:"
+            + state.token
+            + ":"
+            + _digest(
+                request.scheme,
+                request.get_host(),
+                request.get_full_path(),
+                request.headers.get(PARTIAL_HEADER, ""),
+            )
+        )
+        if use_cache:
+            response = cache.get(key)
+            if response is not None:
+                return response
+        response = view(request, *args, **kwargs)
+        if not _cacheable(response):
+            return response
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        # One piece: a feed is written in thousands, each a send() of its own.
+        response.content = response.content
+        response["Last-Modified"] = http_date(state.changed_at)
+        set_response_etag(response)
+        patch_cache_control(response, max_age=0)
+        if use_cache:
+            cache.set(key, response, state.ttl())
+        return response
+
+    return cached_view

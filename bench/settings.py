@@ -1,0 +1,8 @@
+"""The production settings, plus the benchmark's ceiling view (bench/urls.py).
+
+The app itself has no benchmark-only URL: it is added here, for `bench/run.py`.
+"""
+
+from newsroom.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.urls"

@@ -1,0 +1,246 @@
+"""The page cache, memoised counts and conditional requests (articles/caching.py)."""
+
+import datetime
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.caching import _cacheable
+from articles.models import Article, ArticleStatus
+from tests.factories import ArticleFactory, SourceFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = ["/", "/?tag=stca", "/tags/stca/", "/sources/cbc/", "/feed/rss/", "/feed/atom/"]
+
+
+@pytest.fixture
+def beat(db):
+    cbc = SourceFactory(name="CBC", slug="cbc")
+    stca = TagFactory(name="Safe Third Country Agreement", slug="stca")
+    return {
+        "story": ArticleFactory(title="Roxham Road closes", source=cbc, tags=[stca]),
+        "tag": stca,
+        "source": cbc,
+    }
+
+
+def queries_for(client, url, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    return response, len(queries)
+
+
+@pytest.mark.parametrize("url", [*PUBLIC_PAGES, "detail", "/sources/", "/tags/", "/sitemap.xml"])
+def test_second_anonymous_request_is_served_from_the_cache_without_queries(client, beat, url):
+    url = beat["story"].get_absolute_url() if url == "detail" else url
+    first, first_queries = queries_for(client, url)
+    second, second_queries = queries_for(client, url)
+    assert first.status_code == second.status_code == 200
+    assert first_queries > 0
+    assert second_queries == 0
+    assert second.content == first.content
+
+
+def test_a_publish_shows_at_once(client, beat):
+    draft = ArticleFactory(title="Minister announces review", status=ArticleStatus.DRAFT)
+    assert "Minister announces review" not in client.get("/").text
+    draft.status = ArticleStatus.PUBLISHED
+    draft.save()
+    assert "Minister announces review" in client.get("/").text
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "edit_title",
+        "bulk_status",
+        "delete",
+        "tag_removed",
+        "tag_renamed",
+        "source_renamed",
+        "bulk_create",
+    ],
+)
+def test_every_kind_of_change_makes_the_cached_pages_stale(client, beat, change):
+    story, tag, source = beat["story"], beat["tag"], beat["source"]
+    pages = ["/", "/tags/stca/", "/sources/cbc/", "/feed/rss/", story.get_absolute_url()]
+    before = {url: client.get(url).content for url in pages}
+    if change == "edit_title":
+        story.title = "Roxham Road reopens"
+        story.save()
+    elif change == "bulk_status":
+        Article.objects.filter(pk=story.pk).update(status=ArticleStatus.ARCHIVED)
+    elif change == "delete":
+        story.delete()
+    elif change == "tag_removed":
+        story.tags.remove(tag)
+    elif change == "tag_renamed":
+        tag.name = "STCA"
+        tag.save()
+    elif change == "source_renamed":
+        source.name = "CBC News"
+        source.save()
+    elif change == "bulk_create":
+        Article.objects.bulk_create(
+            [Article(title="Bulk story", slug="bulk-story", source=source, status="published")]
+        )
+    after = {url: client.get(url).content for url in pages}
+    assert after["/"] != before["/"]
+    assert after["/feed/rss/"] != before["/feed/rss/"]
+
+
+def test_a_scheduled_article_appears_when_its_time_comes(client, beat):
+    soon = timezone.now() + datetime.timedelta(seconds=1.5)
+    ArticleFactory(title="Scheduled story", published_at=soon)
+    assert "Scheduled story" not in client.get("/").text
+    assert "Scheduled story" not in client.get("/").text  # from the cache
+    time.sleep((soon - timezone.now()).total_seconds() + 0.1)
+    assert "Scheduled story" in client.get("/").text
+
+
+def test_an_article_scheduled_to_go_live_appears_at_that_time(client, beat):
+    soon = timezone.now() + datetime.timedelta(seconds=1.5)
+    ArticleFactory(title="Go-live story", publish_at=soon)
+    assert "Go-live story" not in client.get("/").text
+    assert "Go-live story" not in client.get("/").text  # from the cache
+    time.sleep((soon - timezone.now()).total_seconds() + 0.1)
+    assert "Go-live story" in client.get("/").text
+
+
+def test_editors_always_get_a_fresh_page(editor_client, beat):
+    """A write the cache cannot hear of (raw SQL) leaves readers a stale page;
+    an editor gets the page as it is now."""
+    client = Client()
+    client.get("/")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_article SET title = %s WHERE id = %s",
+            ["Changed behind the cache's back", beat["story"].pk],
+        )
+    assert "Changed behind the cache" not in client.get("/").text
+    response = editor_client.get("/")
+    assert "Changed behind the cache" in response.text
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_the_partial_and_the_full_page_are_cached_apart(client, beat):
+    full = client.get("/")
+    partial = client.get("/", headers={"X-Newsroom-Partial": "results"})
+    again = client.get("/")
+    assert "<html" in full.text and "<html" in again.text
+    assert "<html" not in partial.text
+    assert "X-Newsroom-Partial" in again["Vary"]
+
+
+def cached_pages() -> list[str]:
+    return [key for key in cache._cache if ":page:" in key]  # the local-memory backend's
+
+
+def test_invalid_filters_and_missing_pages_are_not_cached(client, beat):
+    assert client.get("/?published_after=nope").status_code == 400
+    assert client.get("/articles/no-such-story/").status_code == 404
+    assert cached_pages() == []
+    client.get("/")
+    assert len(cached_pages()) == 1
+
+
+def test_a_response_that_sets_a_cookie_is_not_cached(client, beat):
+    response = HttpResponse("x")
+    response.set_cookie("choice", "1")
+    assert not _cacheable(response)
+    assert _cacheable(HttpResponse("x"))
+
+
+@override_settings(CACHE_PAGES=False)
+def test_counts_facets_and_chart_are_memoised_for_the_view(client, beat):
+    """Page 2 of a view, or the same view again with the page cache off, does
+    not count, facet or chart again."""
+    ArticleFactory.create_batch(25, tags=[beat["tag"]])
+    _, first = queries_for(client, "/?tag=stca")
+    _, second = queries_for(client, "/?tag=stca&page=2")
+    _, again = queries_for(client, "/?tag=stca")
+    assert second < first
+    assert again == second
+
+
+@override_settings(CACHE_PAGES=False, CACHE_AGGREGATES=False)
+def test_with_every_cache_off_each_request_counts_again(client, beat):
+    _, first = queries_for(client, "/?tag=stca")
+    _, again = queries_for(client, "/?tag=stca")
+    assert again == first
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/?tag=stca", "detail", "/feed/rss/", "/feed/atom/", "/tags/stca/"]
+)
+def test_revisits_get_304_not_modified(client, beat, url):
+    url = beat["story"].get_absolute_url() if url == "detail" else url
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["ETag"] and first["Last-Modified"]
+    assert "max-age=0" in first["Cache-Control"]
+    by_etag = client.get(url, headers={"If-None-Match": first["ETag"]})
+    by_date = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert by_etag.status_code == by_date.status_code == 304
+    assert by_etag.content == b""
+
+
+@pytest.mark.parametrize("url", ["/", "detail", "/feed/rss/"])
+def test_after_a_change_a_revisit_gets_the_new_page(client, beat, url):
+    story = beat["story"]
+    url = story.get_absolute_url() if url == "detail" else url
+    first = client.get(url)
+    story.title = "Roxham Road reopens"
+    story.save()
+    by_etag = client.get(url, headers={"If-None-Match": first["ETag"]})
+    by_date = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert by_etag.status_code == by_date.status_code == 200
+    assert "Roxham Road reopens" in by_etag.text
+
+
+def test_changes_within_one_second_still_move_last_modified(client, beat):
+    story = beat["story"]
+    first = client.get("/")["Last-Modified"]
+    story.save()
+    second = client.get("/")["Last-Modified"]
+    story.save()
+    third = client.get("/")["Last-Modified"]
+    assert len({first, second, third}) == 3
+
+
+def test_health_check_says_503_when_the_cache_is_down(client, beat):
+    with socket_closed_port() as port:
+        down = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+                "OPTIONS": {"socket_connect_timeout": 0.5},
+            }
+        }
+        with override_settings(CACHES=down):
+            response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "cache": "down"}
+
+
+def socket_closed_port():
+    """A context giving a local TCP port that nothing listens on."""
+    import contextlib
+    import socket
+
+    @contextlib.contextmanager
+    def closed():
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        yield port
+
+    return closed()

@@ -1,0 +1,102 @@
+"""The hot queries of the public pages are served by indexes (EXPLAIN).
+
+With sequential scans priced out, a query that has an index to use shows it
+in its plan; on a table of a few rows the planner would rightly scan instead.
+The list must also come in index order, with no sort, however deep the page.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.utils import timezone
+
+from articles.filters import ArticleFilter
+from articles.models import Article
+from tests.factories import SourceFactory, TagFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of PostgreSQL"),
+]
+
+
+ROWS = 3000
+
+
+@pytest.fixture
+def archive(db):
+    """A few thousand articles over ten years: enough for the planner to weigh
+    indexes as it does at scale, where a handful of rows is one page to scan."""
+    sources = [SourceFactory(slug=f"outlet-{i}") for i in range(30)]
+    tags = [TagFactory(slug=f"tag-{i}") for i in range(40)]
+    now = timezone.now()
+    articles = Article.objects.bulk_create(
+        Article(
+            title=f"Story {i}",
+            slug=f"story-{i}",
+            source=sources[i % 30],
+            status="published" if i % 10 else "draft",
+            language="fr" if i % 10 == 3 else "en",
+            published_at=now - datetime.timedelta(hours=29 * i),
+            body="<p>Roxham Road.</p>" if i % 100 == 0 else "<p>Budget talks.</p>",
+        )
+        for i in range(ROWS)
+    )
+    Through = Article.tags.through
+    Through.objects.bulk_create(
+        Through(article=article, tag=tags[(i * k) % 40 if k else 0])
+        for i, article in enumerate(articles)
+        for k in range(3)
+        if k == 0 or (i * k) % 40
+    )
+    with connection.cursor() as cursor:
+        # As after a bulk load: the GIN index's pending entries merged, statistics fresh.
+        cursor.execute("SELECT gin_clean_pending_list('article_search_vector_gin')")
+        cursor.execute("ANALYZE")
+
+
+def page_ids(query: str, *, page: int = 1):
+    """The ids query of a list page, as IdFirstPaginator runs it."""
+    filterset = ArticleFilter(QueryDict(query), queryset=Article.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return filterset.qs.values_list("pk", flat=True)[(page - 1) * 20 : page * 20]
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+# (query string of the list, page, what its plan must show, what it must not)
+CASES = [
+    ("", 1, ["Index Only Scan using article_public_idx"], ["Sort"]),
+    # Deep into the list, as page 2000 of a million is.
+    ("", 6, ["Index Only Scan using article_public_idx"], ["Sort"]),
+    ("published_after=2023-03-01&published_before=2023-03-31", 1, ["article_public_idx"], ["Sort"]),
+    ("tag=tag-0", 1, ["article_tags"], ["Seq Scan"]),
+    ("tag=tag-7", 1, ["article_tags"], ["Seq Scan"]),
+    (
+        "source=outlet-3",
+        1,
+        ["articles_article_source_id", "articles_article_wire_service_id"],
+        ["Seq Scan"],
+    ),
+    ("q=roxham", 1, ["article_search_vector_gin"], ["Seq Scan"]),
+    ("language=fr", 1, [], ["Seq Scan"]),
+]
+
+
+def test_each_hot_query_is_served_by_an_index(archive):
+    failures = []
+    for query, page, wanted, unwanted in CASES:
+        explained = plan(page_ids(query, page=page))
+        missing = [w for w in wanted if w not in explained]
+        found = [u for u in unwanted if u in explained]
+        if missing or found:
+            failures.append(f"?{query} page {page}: {missing=} {found=}\n{explained}")
+    assert not failures, "\n\n".join(failures)
