@@ -2,15 +2,25 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article, ArticleCopy, ArticleStatus, ImportStatus
+from articles.models import (
+    Article,
+    ArticleCopy,
+    ArticleStatus,
+    ImportStatus,
+    StoryBand,
+    StoryFingerprint,
+)
 from articles.services.dedupe import (
     SAME_STORY_THRESHOLD,
+    story_bands,
     story_fingerprint,
+    story_fingerprint_store,
+    story_fingerprints_rebuild,
     story_match,
     story_similarity,
 )
 from articles.services.ingest import article_import_from_url
-from tests.factories import SourceFactory
+from tests.factories import ArticleFactory, SourceFactory
 from tests.story_variants import story_pairs, story_text
 
 PAIRS = list(story_pairs())
@@ -119,3 +129,27 @@ def test_an_article_typed_in_the_admin_is_found_by_a_later_import(editor_client,
     record = article_import_from_url(url=site.page("/national/review", "wire_local.html"))
     assert record.status == ImportStatus.DUPLICATE
     assert record.article.title == "Typed in by an editor"
+
+
+@pytest.mark.django_db
+def test_rebuilt_fingerprints_find_the_same_story_and_replace_old_ones():
+    """A bulk load (an archive's restore) fingerprints every article afresh."""
+    source = SourceFactory()
+    text = story_text("caucus")
+    long_one = ArticleFactory(
+        source=source, body="".join(f"<p>{p}</p>" for p in text.split("\n\n"))
+    )
+    short_one = ArticleFactory(source=source, body="<p>Too short to compare.</p>")
+    story_fingerprint_store(
+        article=long_one, fingerprint=story_fingerprint(text=story_text("ferry"))
+    )
+
+    stored = story_fingerprints_rebuild(articles=Article.objects.all())
+
+    assert stored == 1
+    assert not StoryFingerprint.objects.filter(article=short_one).exists()
+    match = story_match(fingerprint=story_fingerprint(text=text))
+    assert match is not None and match.article == long_one and match.score > 0.9
+    assert StoryBand.objects.filter(fingerprint__article=long_one).count() == len(
+        set(story_bands(story_fingerprint(text=text)))
+    )
