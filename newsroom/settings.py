@@ -130,7 +130,35 @@ IMPORT_USER_AGENT = env.str(
     default="NewsroomBot/0.1 (news clipping for editors; fetches one page when asked)",
 )
 
+# HTTPS. On by default whenever DEBUG is off, so production is secure unless
+# told otherwise; each can be turned off by the environment for a deployment
+# served over plain http (`make serve` on 127.0.0.1, a local benchmark).
+# Redirect every http request to https, but for the health check, which a
+# load balancer or a proxy on the same machine may ask over plain http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Session and CSRF cookies only over https (over plain http, browsers keep them
+# for localhost alone, and scripts and other clients not at all).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+# HSTS: browsers that saw the site over https refuse plain http for this long.
+# Browsers ignore the header on plain http, and Django sends it only on https.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a proxy that terminates TLS, the header by which it says the client
+# used https, as Django names it: "HTTP_X_FORWARDED_PROTO,https". Only when
+# the proxy always sets that header and nothing reaches the app around it.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER is a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites (the outlets we link to) learn only that a reader came from this
+# site, never the page, whose query string may hold a search; nothing at all
+# goes from https to http.
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
