@@ -25,6 +25,12 @@ PRODUCTION_ENV = {
 }
 
 
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -139,9 +145,21 @@ def test_pages_carry_the_security_headers(client):
     article = ArticleFactory()
     for path in ["/", article.get_absolute_url(), "/tags/", "/sources/", "/no-such-page/"]:
         response = client.get(path, secure=True)
+        assert response["Content-Security-Policy"] == POLICY, path
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
         assert (
             response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
         )
+
+
+@pytest.mark.django_db
+def test_the_admin_gets_a_nonce_for_its_styles_only(client):
+    response = client.get("/admin/login/")
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"style-src 'self' 'nonce-([\w-]+)'", policy).group(1)
+    assert f'nonce="{nonce}"' in response.text
+    assert "script-src 'self';" in policy
+    # A fresh one each response.
+    assert nonce not in client.get("/admin/login/")["Content-Security-Policy"]
