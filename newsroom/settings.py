@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags on responses, and 304 Not Modified for a revisit that has them.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -75,6 +77,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # csp_nonce, for the inline <style>s of the admin and Django's
+                # CSRF failure page (see SECURE_CSP).
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -180,9 +185,54 @@ IMPORT_USER_AGENT = env.str(
     default="NewsroomBot/0.1 (news clipping for editors; fetches one page when asked)",
 )
 
+# HTTPS. On by default whenever DEBUG is off, so production is secure unless
+# told otherwise; each can be turned off by the environment for a deployment
+# served over plain http (`make serve` on 127.0.0.1, a local benchmark).
+# Redirect every http request to https, but for the health check, which a
+# load balancer or a proxy on the same machine may ask over plain http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Session and CSRF cookies only over https (over plain http, browsers keep them
+# for localhost alone, and scripts and other clients not at all).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+# HSTS: browsers that saw the site over https refuse plain http for this long.
+# Browsers ignore the header on plain http, and Django sends it only on https.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Behind a proxy that terminates TLS, the header by which it says the client
+# used https, as Django names it: "HTTP_X_FORWARDED_PROTO,https". Only when
+# the proxy always sets that header and nothing reaches the app around it.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER is a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) or None
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites (the outlets we link to) learn only that a reader came from this
+# site, never the page, whose query string may hold a search; nothing at all
+# goes from https to http.
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response: scripts, styles and everything
+# else from this site only, no inline script or style. Django's few inline
+# <style>s (a change list without actions, the CSRF failure page) carry a
+# nonce, which the `csp` context processor gives templates as csp_nonce; it is
+# in the header only on pages that used it. Article bodies may show the
+# outlets' images, hence https: images.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "https:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 LOGGING = {
     "version": 1,

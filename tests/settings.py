@@ -2,6 +2,11 @@ import os
 
 # A fixed key so tests need no .env; never used outside tests.
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+# The test client and the live server speak plain http, like `make serve` on
+# 127.0.0.1: no redirect to https, cookies that work without it. Production's
+# defaults are proved by tests/test_security.py, with `check --deploy`.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
 
 from newsroom.settings import *  # noqa: E402, F403
 

@@ -125,6 +125,9 @@ def servers(transactional_db, tmp_path):
         "STATIC_ROOT": str(static),
         "WEB_CONCURRENCY": "1",
         "ACCESS_LOG": "",
+        # Production settings, served over plain http on this machine.
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],

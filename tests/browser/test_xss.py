@@ -104,7 +104,10 @@ def visit(browser: Browser, live_server):
     contexts = []
 
     def open_context(*, session_cookie: str | None = None):
-        context = browser.new_context(base_url=live_server.url)
+        # Without the Content-Security-Policy, which would block most payloads
+        # by itself: this proves the escaping and the sanitizer stop them alone
+        # (tests/browser/test_csp.py proves the policy).
+        context = browser.new_context(base_url=live_server.url, bypass_csp=True)
         context.set_default_timeout(15_000)
         context.add_init_script(HOOKS)
         if session_cookie:
