@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 
 from .models import Article, ArticleStatus, Source, SourceKind, Tag, TagKind
+from .roles import roles_ensure
 from .sanitize import sanitize_html
 
 User = get_user_model()
@@ -706,6 +707,8 @@ def demo_contributor_ensure() -> User:
 
 def _demo_user_ensure(username: str, password: str, *, group: str) -> User:
     with transaction.atomic():
+        if not Group.objects.filter(name=group).exists():
+            roles_ensure()
         role = Group.objects.get(name=group)
         user = User._default_manager.filter(username=username).first()
         changed = user is None
