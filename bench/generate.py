@@ -41,6 +41,7 @@ from django.utils.text import slugify  # noqa: E402
 from articles.caching import content_changed  # noqa: E402
 from articles.models import Article, Source, SourceKind, Tag, TagKind  # noqa: E402
 from articles.search import search_index_rebuild, search_triggers_held  # noqa: E402
+from articles.services.urls import url_key  # noqa: E402
 
 SOURCES = 300
 TAGS = 500
@@ -289,11 +290,12 @@ def _rows(n: int, rng: random.Random, sources, tags, now):
         count = rng.randint(3, 6)
         while len(chosen) < count:
             chosen.add(tag_ids[bisect(weights, rng.random() * weights[-1])])
+        url = f"https://news{source}.example/{stamp:%Y/%m}/{i}"
         row = (
             i,
             title,
             f"{slugify(title)[:80]}-{i}",
-            f"https://news{source}.example/{stamp:%Y/%m}/{i}",
+            url,
             source,
             wire,
             word(rng).capitalize() + " " + word(rng).capitalize(),
@@ -306,13 +308,15 @@ def _rows(n: int, rng: random.Random, sources, tags, now):
             status,
             stamp,
             stamp,
+            url_key(url),
+            "",
         )
         yield row, sorted(chosen)
 
 
 COLUMNS = (
     "id, title, slug, url, source_id, wire_service_id, byline, published_at, summary, "
-    "body, body_text, editor_note, language, status, created_at, updated_at"
+    "body, body_text, editor_note, language, status, created_at, updated_at, url_key, correction"
 )
 
 
