@@ -13,9 +13,25 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.browser.checkers import AXE_JS, ROOT, VNU_JAR, axe_violations, html_errors
+
+
+# The live server's threads share the test's one in-memory SQLite connection,
+# and two requests at once (a page and the in-place update it starts) can
+# deadlock on it. One request at a time: Django then closes each connection,
+# so the browser's next request waits its turn instead.
+class _OneRequestAtATime(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # Requests run on the live server's own thread, which already has
+        # the test's connections: nothing to hand over to request threads.
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 # Debian's Chromium as root in a container: no sandbox, no GPU, and nothing
 # that phones home (Playwright's own browser download cannot work here).
