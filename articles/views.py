@@ -16,19 +16,21 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from .caching import PARTIAL_HEADER, memo_version, memoised, version_key
+from .caching import PARTIAL_HEADER, memoised, version_key
+from .cards import cards_html
 from .chart import coverage_chart
 from .exports import csv_stream, export_rows, json_stream
 from .facets import facets_for
 from .filters import ArticleFilter, filter_errors, public_filterset
 from .models import Article, Source, Tag
 from .querystring import query_pairs
-from .search import with_snippets
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +105,10 @@ class ArticleListView(FilterView):
         paginator.count = self.aggregates["count"]
         return paginator
 
-    def _cards(self, ids: list[int]) -> list[Article]:
-        """The articles of a page, by id, with their search snippets."""
-        cards = Article.objects.published().for_cards()
+    def _cards(self, ids: list[int]) -> list[SafeString]:
+        """The cards of a page, by id, with their search snippets."""
         text = self.filterset.form.cleaned_data.get("q") if self.filterset.is_valid() else ""
-        if text:
-            cards = with_snippets(cards, text)
-        return cards.in_order_of(ids)
+        return cards_html(ids, text=text or "")
 
     def _view_key(self) -> str:
         """The view's path and filters, whatever page: what its aggregates depend on."""
@@ -139,12 +138,11 @@ class ArticleListView(FilterView):
             chart=self.aggregates["chart"],
             feed_query=urlencode(query_pairs(self.request.GET)),
         )
-        # The chart, the facets and each card, once drawn, are kept for the
-        # data version too.
+        # The filter form, the chart and the facets, once drawn, are kept for
+        # the data version too (and the cards, by articles.cards).
         context["fragment_key"], context["fragment_ttl"] = version_key(
             "fragments", self._view_key()
         )
-        context["data_version"], _ = memo_version()
         return context
 
 
@@ -176,16 +174,23 @@ class TagDetailView(ArticleListView):
 
 class ArticleDetailView(DetailView):
     """A public article; for the newsroom's own staff, any article they may see,
-    as a preview under a banner. Everyone else gets 404 for what is not public."""
+    as a preview under a banner. Everyone else gets 404 for what is not public.
+
+    The article's row is read on every request (it may have been unpublished);
+    what the page draws from it and from its tags, copies and related articles
+    is kept for the data version, and those are read only to draw it.
+    """
 
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        public = Article.objects.published().for_listing().with_copies()
+        articles = Article.objects.select_related("source", "wire_service").defer(
+            "body_text", "search_vector"
+        )
+        public = articles.published()
         user = self.request.user
         if not (user.is_staff and user.has_perm("articles.view_article")):
             return public
-        articles = Article.objects.for_listing().with_copies()
         if Article.is_editor(user):
             return articles
         # A contributor previews their own work, and reads what is public.
@@ -193,11 +198,17 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["related"] = Article.objects.published().related_to(self.object)
+        article = self.object
+        context["tags"] = SimpleLazyObject(lambda: list(article.tags.all()))
+        context["copies"] = SimpleLazyObject(lambda: list(article.copies.select_related("source")))
+        context["related"] = SimpleLazyObject(
+            lambda: list(Article.objects.published().related_to(article))
+        )
         user = self.request.user
         context["is_preview"] = (
-            user.is_staff and not Article.objects.published().filter(pk=self.object.pk).exists()
+            user.is_staff and not Article.objects.published().filter(pk=article.pk).exists()
         )
+        context["fragment_key"], context["fragment_ttl"] = version_key("story", str(article.pk))
         return context
 
     def render_to_response(self, context, **kwargs):

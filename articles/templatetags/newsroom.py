@@ -20,7 +20,7 @@ def highlight(snippet: str | None) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def news_article_json_ld(context, article) -> SafeString:
+def news_article_json_ld(context, article, tags) -> SafeString:
     """schema.org NewsArticle data for search engines, in a non-executable script."""
     request = context["request"]
     page = request.build_absolute_uri(article.get_absolute_url())
@@ -33,7 +33,7 @@ def news_article_json_ld(context, article) -> SafeString:
         "mainEntityOfPage": page,
         "dateModified": article.updated_at,
         "publisher": {"@type": "Organization", "name": article.source.name},
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in tags],
         "inLanguage": article.language,
     }
     if article.published_at:
