@@ -145,6 +145,16 @@ def test_a_malformed_proxy_header_is_refused():
     assert "SECURE_PROXY_SSL_HEADER is a header and a value" in result.stderr
 
 
+def test_x_forwarded_for_is_trusted_only_behind_the_proxies_the_environment_names():
+    assert production_settings("TRUSTED_PROXY_COUNT") == {"TRUSTED_PROXY_COUNT": 0}
+    assert production_settings("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2") == {
+        "TRUSTED_PROXY_COUNT": 2
+    }
+    result = manage("check", TRUSTED_PROXY_COUNT="-1")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT is a number of proxies" in result.stderr
+
+
 @pytest.mark.django_db
 def test_pages_carry_the_security_headers(client):
     article = ArticleFactory()
