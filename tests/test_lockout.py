@@ -1,9 +1,12 @@
 """Failed logins lock a username from an address (django-axes), editors lift
 the lock in the admin, and the client's address cannot be forged."""
 
+from datetime import timedelta
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth.models import Group
+from django.db.models import F
 from django.test import RequestFactory, override_settings
 
 from newsroom.client_ip import client_ip_address
@@ -59,6 +62,18 @@ def test_four_failures_do_not_lock_and_a_success_clears_them(client, editor):
     assert not AccessAttempt.objects.exists()
     client.logout()
     assert fail(client, 4) == [200] * 4
+    assert logged_in(log_in(client))
+
+
+def test_the_lock_lifts_itself_30_minutes_after_the_last_try(client, editor):
+    assert fail(client, 5)[-1] == 429
+    attempt = AccessAttempt.objects.get()
+    AccessAttempt.objects.update(attempt_time=attempt.attempt_time - timedelta(minutes=29))
+    # A try while locked starts the 30 minutes again.
+    assert_locked(log_in(client))
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=29))
+    assert_locked(log_in(client))
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=31))
     assert logged_in(log_in(client))
 
 
