@@ -4,6 +4,7 @@ Defaults are safe for development; every variable is listed with its default
 in the README's settings table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "django_tasks_db",
+    "axes",
     "articles",
 ]
 
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     # Records who made each change that history keeps.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a refused login into the lockout page; last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -149,12 +153,49 @@ CACHE_AGGREGATES = env.bool("CACHE_AGGREGATES", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2 for new passwords; a password stored with another hasher still works
+# and is hashed again with Argon2 at its next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Logins: django-axes counts failures and refuses a username from an address
+# after 5 of them, for 30 minutes (templates/axes/lockout.html says so), with
+# status 429. The lock is per username and address together: someone guessing
+# cannot lock an editor out from everywhere. A login that succeeds clears the
+# count; an editor lifts a lock in the admin (Axes > Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Every failure kept for the admin, not only the running count.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The client's address: the connection's own, unless the app is reached
+# through this many reverse proxies, each adding to X-Forwarded-For the
+# address it was reached from; the client's is then the one the outermost
+# proxy added (newsroom/client_ip.py). Left at 0, X-Forwarded-For is ignored,
+# since anyone can send it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is a number of proxies: 0 or more")
+AXES_CLIENT_IP_CALLABLE = "newsroom.client_ip.client_ip_address"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="America/Toronto")

@@ -1,5 +1,5 @@
 """Production settings pass Django's deployment checks; every response carries
-the security headers."""
+the security headers; passwords are hashed with Argon2 and weak ones refused."""
 
 import json
 import os
@@ -10,9 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from tests.factories import ArticleFactory
+import newsroom.settings
+from tests.factories import ArticleFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,6 +145,16 @@ def test_a_malformed_proxy_header_is_refused():
     assert "SECURE_PROXY_SSL_HEADER is a header and a value" in result.stderr
 
 
+def test_x_forwarded_for_is_trusted_only_behind_the_proxies_the_environment_names():
+    assert production_settings("TRUSTED_PROXY_COUNT") == {"TRUSTED_PROXY_COUNT": 0}
+    assert production_settings("TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2") == {
+        "TRUSTED_PROXY_COUNT": 2
+    }
+    result = manage("check", TRUSTED_PROXY_COUNT="-1")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT is a number of proxies" in result.stderr
+
+
 @pytest.mark.django_db
 def test_pages_carry_the_security_headers(client):
     article = ArticleFactory()
@@ -163,3 +178,64 @@ def test_the_admin_gets_a_nonce_for_its_styles_only(client):
     assert "script-src 'self';" in policy
     # A fresh one each response.
     assert nonce not in client.get("/admin/login/")["Content-Security-Policy"]
+
+
+# The suite hashes with MD5 for speed (tests/settings.py); these tests use the
+# hashers production has.
+production_hashers = override_settings(PASSWORD_HASHERS=newsroom.settings.PASSWORD_HASHERS)
+
+
+@pytest.mark.django_db
+@production_hashers
+def test_a_new_password_is_stored_with_argon2():
+    user = UserFactory(password="a long and unusual passphrase")
+    assert user.password.startswith("argon2$argon2id$")
+    assert user.check_password("a long and unusual passphrase")
+
+
+@pytest.mark.django_db
+@production_hashers
+def test_an_older_pbkdf2_hash_becomes_argon2_at_the_next_login(client):
+    user = UserFactory(is_staff=True)
+    user.password = make_password("an older passphrase", hasher="pbkdf2_sha256")
+    user.save()
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": user.username, "password": "an older passphrase"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+    assert user.check_password("an older passphrase")
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short1!", "This password is too short. It must contain at least 8 characters."),
+        ("password123", "This password is too common."),
+        ("40217385916", "This password is entirely numeric."),
+        ("user-somebody", "The password is too similar to the username."),
+    ],
+)
+def test_weak_passwords_are_refused(password, message):
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password, user=User(username="user-somebody"))
+    assert message in refused.value.messages
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_weak_password_for_a_new_account(admin_client):
+    response = admin_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "newcomer",
+            "usable_password": "true",
+            "password1": "password123",
+            "password2": "password123",
+        },
+    )
+    assert response.status_code == 200
+    assert "This password is too common." in response.text
+    assert not User.objects.filter(username="newcomer").exists()

@@ -5,7 +5,11 @@
 (function () {
   "use strict";
   var area = document.getElementById("results-area");
-  if (!area || !window.fetch || !window.history.pushState) return;
+  if (!area || !window.fetch || !window.AbortController || !window.history.pushState) return;
+
+  // The update under way. A newer one cancels it: an older answer arriving
+  // late must never replace the newer results, nor the address.
+  var current = null;
 
   function queryOf(form) {
     var params = new URLSearchParams();
@@ -16,13 +20,18 @@
   }
 
   function load(url, push) {
+    if (current) current.abort();
+    var update = new AbortController();
+    current = update;
     area.setAttribute("aria-busy", "true");
-    return fetch(url, { headers: { "X-Newsroom-Partial": "results" } })
+    return fetch(url, { headers: { "X-Newsroom-Partial": "results" }, signal: update.signal })
       .then(function (response) {
         // A 400 still carries the page part that explains the error.
         return response.text();
       })
       .then(function (html) {
+        // Cancelled after its answer came, before this ran.
+        if (update !== current) return;
         var focused = document.activeElement && document.activeElement.id;
         area.innerHTML = html;
         if (push) window.history.pushState({ newsroom: true }, "", url);
@@ -34,10 +43,14 @@
           if (heading) heading.focus();
         }
       })
-      .catch(function () {
+      .catch(function (error) {
+        // Cancelled by a newer update, which shows its own results.
+        if (error.name === "AbortError" || update !== current) return;
         window.location.href = url;
       })
       .finally(function () {
+        if (update !== current) return;
+        current = null;
         area.removeAttribute("aria-busy");
       });
   }

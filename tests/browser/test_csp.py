@@ -2,7 +2,8 @@
 
 Public pages, the admin (logged in through its login form) with its scripts at
 work (autocomplete, the slug filled in from the headline, collapsed sections,
-date shortcuts) and Django's CSRF failure page: each carries
+date shortcuts), the page that says a login is locked and Django's CSRF
+failure page: each carries
 the policy, and Chromium reports no violation of it, neither as a
 `securitypolicyviolation` event nor on the console.
 """
@@ -167,6 +168,8 @@ def test_admin_pages_keep_to_the_policy(watch, demo):
         f"/admin/auth/user/{user.pk}/change/",
         f"/admin/auth/user/{user.pk}/password/",
         "/admin/password_change/",
+        "/admin/axes/accessattempt/",
+        "/admin/axes/accessfailurelog/",
     ]:
         watched.visit(path)
 
@@ -205,3 +208,11 @@ def test_the_csrf_failure_page_keeps_to_the_policy(watch, demo):
     page.get_by_label("Password").fill("anything")
     response = watched.submit(page.get_by_role("button", name="Log in"), status=403)
     assert "'nonce-" in response.headers["content-security-policy"]
+
+
+def test_the_lockout_page_keeps_to_the_policy(watch, demo):
+    watched = watch()
+    for _ in range(4):
+        log_in(watched, "editor", "not the password")
+    log_in(watched, "editor", "not the password", status=429)
+    expect(watched.page.get_by_role("heading", level=1)).to_have_text("Login locked for 30 minutes")
