@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.test import override_settings
+from django.test import Client, override_settings
 
 import newsroom.settings
 from tests.factories import ArticleFactory, UserFactory
@@ -239,3 +239,14 @@ def test_the_admin_refuses_a_weak_password_for_a_new_account(admin_client):
     assert response.status_code == 200
     assert "This password is too common." in response.text
     assert not User.objects.filter(username="newcomer").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/articles/no-such-story/", "/tags/?page=x"])
+def test_a_host_not_allowed_gets_the_400_page_not_a_500(path):
+    """The error page must not ask the request for the host it was refused for."""
+    client = Client(raise_request_exception=False)
+    response = client.get(path, headers={"host": "attacker.example"})
+    assert response.status_code == 400
+    assert "That request could not be understood" in response.text
+    assert "attacker.example" not in response.text
