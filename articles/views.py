@@ -40,11 +40,12 @@ class IdFirstPaginator(Paginator):
 
     The ids come from the indexes alone, however deep the page; the rows, with
     their outlets, tags and snippets, are then fetched for those 20 ids only.
-    The ids of a view's first pages, where nearly all readers stay, are kept
-    for the data version under `view_key`.
+    The ids are kept for the data version under `view_key`, in runs of
+    `ids_kept` (ten pages): the next page of a run, or the same one again,
+    does not walk the index down to it again.
     """
 
-    first_ids = 200
+    ids_kept = 200
 
     def __init__(self, *args, view_key: str = "", fetch=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,9 +59,12 @@ class IdFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = self.object_list.values_list("pk", flat=True)
-        if top <= self.first_ids and self.view_key:
-            first = memoised("ids", self.view_key, lambda: list(ids[: self.first_ids]))
-            ids = first[bottom:top]
+        start = bottom - bottom % self.ids_kept
+        if self.view_key and top <= start + self.ids_kept:
+            run = memoised(
+                "ids", f"{self.view_key}#{start}", lambda: list(ids[start : start + self.ids_kept])
+            )
+            ids = run[bottom - start : top - start]
         else:
             ids = list(ids[bottom:top])
         return self._get_page(self.fetch(ids), number, self)

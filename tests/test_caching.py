@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from articles.caching import _cacheable
 from articles.models import Article, ArticleStatus
+from articles.views import IdFirstPaginator
+from tests.cards import card_titles
 from tests.factories import ArticleFactory, SourceFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +283,21 @@ def socket_closed_port():
         yield port
 
     return closed()
+
+
+@override_settings(CACHE_PAGES=False)
+def test_the_ids_of_a_run_of_pages_are_kept_together(client, beat, monkeypatch):
+    """A page's ids come from the run of pages kept for the view: the next
+    page in the run does not walk the index again; the pages still hold every
+    article once, in order."""
+    monkeypatch.setattr(IdFirstPaginator, "ids_kept", 40)
+    ArticleFactory.create_batch(44, tags=[beat["tag"]])
+    newest = [a.title for a in Article.objects.published()]
+    pages = {}
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            pages[number] = card_titles(client.get(f"/?page={number}"))
+        pages[number, "queries"] = len(queries)
+    assert pages[1] + pages[2] + pages[3] == newest
+    # Page 3 starts a run of its own: one query more than page 2, for its ids.
+    assert pages[3, "queries"] == pages[2, "queries"] + 1
