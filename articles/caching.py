@@ -38,6 +38,9 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, set
 from django.utils.http import http_date
 
 STATE_KEY = "data-state"
+# The state as a public page's request first read it: a page reads it for
+# every key it makes, and with Redis each read is a round trip.
+_request_state: ContextVar["DataState | None"] = ContextVar("request_state", default=None)
 # Set while a page is made for an editor: nothing memoised is used or kept.
 _fresh = ContextVar("fresh", default=False)
 # Sent by static/js/filters.js: the list answers it with a part of the page.
@@ -83,12 +86,14 @@ def _new_state(*, changed_at: float, previous: DataState | None) -> DataState:
         next_due=next_due.timestamp() if next_due else None,
     )
     cache.set(STATE_KEY, state, timeout=None)
+    if _request_state.get() is not None:
+        _request_state.set(state)
     return state
 
 
 def data_state() -> DataState:
-    """The current version of the public data (one cache read)."""
-    state = cache.get(STATE_KEY)
+    """The current version of the public data (one cache read, once a request)."""
+    state = _request_state.get() or cache.get(STATE_KEY)
     if state is None:
         return _new_state(changed_at=time.time(), previous=None)
     if state.next_due is not None and time.time() >= state.next_due:
@@ -181,34 +186,43 @@ def cache_public_page(view):
             add_never_cache_headers(response)
             return response
         state = data_state()
-        use_cache = settings.CACHE_PAGES and request.method in ("GET", "HEAD")
-        key = (
-            "page:"
-            + state.token
-            + ":"
-            + _digest(
-                request.scheme,
-                request.get_host(),
-                request.get_full_path(),
-                request.headers.get(PARTIAL_HEADER, ""),
-            )
-        )
-        if use_cache:
-            response = cache.get(key)
-            if response is not None:
-                return response
-        response = view(request, *args, **kwargs)
-        if not _cacheable(response):
-            return response
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        # One piece: a feed is written in thousands, each a send() of its own.
-        response.content = response.content
-        response["Last-Modified"] = http_date(state.changed_at)
-        set_response_etag(response)
-        patch_cache_control(response, max_age=0)
-        if use_cache:
-            cache.set(key, response, state.ttl())
-        return response
+        request_state = _request_state.set(state)
+        try:
+            return _serve(view, request, state, *args, **kwargs)
+        finally:
+            _request_state.reset(request_state)
 
     return cached_view
+
+
+def _serve(view, request: HttpRequest, state: DataState, *args, **kwargs) -> HttpResponse:
+    """An anonymous request of a public page: from the cache, or made and kept."""
+    use_cache = settings.CACHE_PAGES and request.method in ("GET", "HEAD")
+    key = (
+        "page:"
+        + state.token
+        + ":"
+        + _digest(
+            request.scheme,
+            request.get_host(),
+            request.get_full_path(),
+            request.headers.get(PARTIAL_HEADER, ""),
+        )
+    )
+    if use_cache:
+        response = cache.get(key)
+        if response is not None:
+            return response
+    response = view(request, *args, **kwargs)
+    if not _cacheable(response):
+        return response
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    # One piece: a feed is written in thousands, each a send() of its own.
+    response.content = response.content
+    response["Last-Modified"] = http_date(state.changed_at)
+    set_response_etag(response)
+    patch_cache_control(response, max_age=0)
+    if use_cache:
+        cache.set(key, response, state.ttl())
+    return response
