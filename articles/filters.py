@@ -13,6 +13,7 @@ from django.conf.locale import LANG_INFO
 from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import lazy
 from django_countries import countries
 
 from .caching import memoised
@@ -65,6 +66,13 @@ class SearchField(forms.CharField):
 
 class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
+
+
+def _options(name: str, queryset) -> str:
+    return memoised("options", name, lambda: options_html(queryset.values_list("slug", "name")))
+
+
+lazy_options = lazy(_options, str)
 
 
 class ArticleFilterForm(forms.Form):
@@ -147,12 +155,11 @@ class ArticleFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The options shown, made once for the data version; choices are
-        # still checked against the fields' querysets.
+        # The options shown, made once for the data version, and read only
+        # when the form is drawn (it is kept drawn too); choices are still
+        # checked against the fields' querysets.
         for name, queryset in (("tag", Tag.objects.all()), ("source", self.SOURCES)):
-            self.form.fields[name].widget.options = memoised(
-                "options", name, lambda qs=queryset: options_html(qs.values_list("slug", "name"))
-            )
+            self.form.fields[name].widget.options = lazy_options(name, queryset)
 
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)

@@ -41,7 +41,7 @@ class FastSelectMixin:
         final_attrs["name"] = name
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
-        html = self.options if self.options is not None else options_html(self.choices)
+        html = str(self.options) if self.options is not None else options_html(self.choices)
         chosen = self.format_value(value)
         for choice in chosen if self.allow_multiple_selected else chosen[:1]:
             option = f'<option value="{escape(choice)}">'
