@@ -68,8 +68,32 @@ class SearchFilter(django_filters.CharFilter):
     field_class = SearchField
 
 
-def _options(name: str, queryset) -> str:
-    return memoised("options", name, lambda: options_html(queryset.values_list("slug", "name")))
+def _in_use(choices, used, *, empty_label: str) -> list[tuple[str, str]]:
+    used = set(used)
+    return [("", empty_label), *((code, name) for code, name in choices if code in used)]
+
+
+# The options each select shows: every tag and outlet, and only the countries
+# and languages that the coverage has. A link with another one still works;
+# it finds nothing.
+SHOWN_CHOICES = {
+    "tag": lambda: Tag.objects.values_list("slug", "name"),
+    "source": lambda: Source.objects.filter(is_active=True).values_list("slug", "name"),
+    "country": lambda: _in_use(
+        COUNTRY_CHOICES,
+        Source.objects.filter(is_active=True).values_list("country", flat=True).distinct(),
+        empty_label="Any country",
+    ),
+    "language": lambda: _in_use(
+        LANGUAGE_CHOICES,
+        Article.objects.published().order_by().values_list("language", flat=True).distinct(),
+        empty_label="Any language",
+    ),
+}
+
+
+def _options(name: str) -> str:
+    return memoised("options", name, lambda: options_html(SHOWN_CHOICES[name]()))
 
 
 lazy_options = lazy(_options, str)
@@ -85,8 +109,6 @@ class ArticleFilterForm(forms.Form):
 
 
 class ArticleFilter(django_filters.FilterSet):
-    SOURCES = Source.objects.filter(is_active=True)
-
     q = SearchFilter(
         label="Search",
         method="filter_search",
@@ -105,7 +127,7 @@ class ArticleFilter(django_filters.FilterSet):
     source = django_filters.ModelMultipleChoiceFilter(
         label="Outlets",
         to_field_name="slug",
-        queryset=Source.objects.filter(is_active=True),  # as SOURCES
+        queryset=Source.objects.filter(is_active=True),
         method="filter_outlets",
         help_text="Articles from any outlet chosen, or from its wire service.",
         widget=FastSelectMultiple,
@@ -158,8 +180,8 @@ class ArticleFilter(django_filters.FilterSet):
         # The options shown, made once for the data version, and read only
         # when the form is drawn (it is kept drawn too); choices are still
         # checked against the fields' querysets.
-        for name, queryset in (("tag", Tag.objects.all()), ("source", self.SOURCES)):
-            self.form.fields[name].widget.options = lazy_options(name, queryset)
+        for name in SHOWN_CHOICES:
+            self.form.fields[name].widget.options = lazy_options(name)
 
     def filter_search(self, queryset, name, value):
         return search_articles(queryset, value)

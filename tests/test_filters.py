@@ -1,4 +1,5 @@
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -166,3 +167,15 @@ def test_filtering_on_status_is_ignored_not_obeyed(client, coverage):
     response = client.get("/?status=draft")
     assert response.status_code == 200
     assert "Secret draft" not in titles(response)
+
+
+def test_the_form_offers_the_countries_and_languages_the_coverage_has(client, coverage):
+    page = client.get("/").text
+    countries = re.search(r'<select id="id_country" name="country">(.*?)</select>', page).group(1)
+    assert re.findall(r'<option value="([^"]*)"', countries) == ["", "CA", "US"]
+    languages = re.search(r'<select id="id_language" name="language">(.*?)</select>', page)
+    assert re.findall(r'<option value="([^"]*)"', languages.group(1)) == ["", "en", "fr"]
+    # Any other country is still a valid filter that finds nothing.
+    response = client.get("/?country=FR")
+    assert response.status_code == 200
+    assert titles(response) == set()
