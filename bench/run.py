@@ -74,18 +74,17 @@ def pages() -> list[tuple[str, str]]:
     import django
 
     django.setup()
-    from django.db.models import Count, Q
+    from django.db.models import Count
 
     from articles.models import Article, Source, Tag
     from bench.generate import COMMON, rare_word
 
     public = Article.objects.published()
     total = public.count()
-    tags = list(
-        Tag.objects.annotate(n=Count("articles", filter=Q(articles__in=public)))
-        .order_by("-n", "pk")
-        .values_list("slug", flat=True)
-    )
+    # Ranked by all their articles, of which nine in ten are public: counting
+    # only the public ones through a subquery took PostgreSQL minutes at 1M.
+    ranked = Tag.objects.annotate(n=Count("articles")).order_by("-n", "pk")
+    tags = list(ranked.values_list("slug", flat=True))
     top_tag, median_tag = tags[0], tags[len(tags) // 2]
     sources = list(
         Source.objects.annotate(n=Count("articles")).order_by("-n", "pk").values_list("slug", "n")
