@@ -30,14 +30,18 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, set_response_etag
+from django.utils.connection import ConnectionProxy
 from django.utils.http import http_date
 
 STATE_KEY = "data-state"
+# Pages and memoised values, whose keys all hold the data version's token;
+# the state itself lives in the default cache.
+versioned = ConnectionProxy(caches, "versioned")
 # The state as a public page's request first read it: a page reads it for
 # every key it makes, and with Redis each read is a round trip.
 _request_state: ContextVar["DataState | None"] = ContextVar("request_state", default=None)
@@ -151,10 +155,10 @@ def memoised(name: str, key: str, compute: Callable[[], Any]) -> Any:
     cache_key, ttl = version_key(name, key)
     if not ttl:
         return compute()
-    value = cache.get(cache_key)
+    value = versioned.get(cache_key)
     if value is None:
         value = compute()
-        cache.set(cache_key, value, ttl)
+        versioned.set(cache_key, value, ttl)
     return value
 
 
@@ -210,7 +214,7 @@ def _serve(view, request: HttpRequest, state: DataState, *args, **kwargs) -> Htt
         )
     )
     if use_cache:
-        response = cache.get(key)
+        response = versioned.get(key)
         if response is not None:
             return response
     response = view(request, *args, **kwargs)
@@ -224,5 +228,5 @@ def _serve(view, request: HttpRequest, state: DataState, *args, **kwargs) -> Htt
     set_response_etag(response)
     patch_cache_control(response, max_age=0)
     if use_cache:
-        cache.set(key, response, state.ttl())
+        versioned.set(key, response, state.ttl())
     return response

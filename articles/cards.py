@@ -6,11 +6,10 @@ version, a page that has them all needs neither. The key holds the search
 text, as a card found by a search shows the passage that matched.
 """
 
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from .caching import version_key
+from .caching import version_key, versioned
 from .models import Article
 from .search import with_snippets
 
@@ -21,7 +20,7 @@ def cards_html(ids: list[int], *, text: str = "") -> list[SafeString]:
     """The HTML card of each published article of `ids`, in their order."""
     keys = {pk: version_key("card", f"{pk}\x1f{text}") for pk in ids}
     ttl = next(iter(keys.values()))[1] if keys else 0
-    kept = cache.get_many([key for key, _ in keys.values()]) if ttl else {}
+    kept = versioned.get_many([key for key, _ in keys.values()]) if ttl else {}
     cards = {pk: kept[key] for pk, (key, _) in keys.items() if key in kept}
     missing = [pk for pk in ids if pk not in cards]
     if missing:
@@ -33,6 +32,6 @@ def cards_html(ids: list[int], *, text: str = "") -> list[SafeString]:
             for article in articles.in_order_of(missing)
         }
         if ttl:
-            cache.set_many({keys[pk][0]: html for pk, html in drawn.items()}, ttl)
+            versioned.set_many({keys[pk][0]: html for pk, html in drawn.items()}, ttl)
         cards.update(drawn)
     return [SafeString(cards[pk]) for pk in ids if pk in cards]

@@ -144,6 +144,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+# What is kept under a data version (pages, counts, fragments): with Redis,
+# a copy in each process too (articles/versioned_cache.py).
+CACHES["versioned"] = {
+    "BACKEND": "articles.versioned_cache.VersionedCache",
+    "OPTIONS": {"SHARED": "default", "MAX_ENTRIES": 2000},
+}
 # Seconds a public page or a count may be kept; a change to the data makes
 # them stale at once whatever this says (articles/caching.py).
 CACHE_TTL = env.int("CACHE_TTL", default=600)

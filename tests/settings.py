@@ -11,7 +11,10 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 from newsroom.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "versioned": {"BACKEND": "articles.versioned_cache.VersionedCache"},
+}
 # The suite's own Redis database, for the tests that run app servers on Redis.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 STORAGES = {
