@@ -1,5 +1,6 @@
-"""The cache of what is kept under a data version: a copy in each process in
-front of a shared Redis (articles/versioned_cache.py), against a real Redis."""
+"""The caches of production with Redis, against a real Redis: the shared one
+(newsroom/redis_cache.py), and in front of it a copy in each process of what
+is kept under a data version (articles/versioned_cache.py)."""
 
 import pytest
 from django.conf import settings
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.skipif(
 
 SHARED = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "newsroom.redis_cache.RedisCache",
         "LOCATION": settings.TEST_REDIS_URL,
         "KEY_PREFIX": "versioned-test",
     }
@@ -60,3 +61,13 @@ def test_over_a_cache_in_the_process_there_is_no_second_copy():
     assert versioned._tiers() == [caches["default"]]
     versioned.set("k", "v", 60)
     assert caches["default"].get("k") == "v"
+
+
+def test_the_shared_cache_makes_one_client_and_keeps_it(redis):
+    """Django's makes one for every call, which cost more than the round trip."""
+    client = redis._cache.get_client()
+    assert redis._cache.get_client(write=True) is client
+    redis.set("state", {"token": "t1"}, 60)
+    assert redis.get("state") == {"token": "t1"}
+    assert redis.get_many(["state", "other"]) == {"state": {"token": "t1"}}
+    assert redis._cache.get_client() is client
