@@ -222,8 +222,9 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, *, seconds: float, connections: int, script: Path | None = None) -> dict:
-    command = [
+def wrk_command(url: str, *, seconds: float, connections: int, script: Path | None = None):
+    """wrk on one thread from this process, bounded in time, with latencies."""
+    return [
         "wrk",
         "--latency",
         "--timeout",
@@ -234,17 +235,30 @@ def wrk(url: str, *, seconds: float, connections: int, script: Path | None = Non
         *(["-s", str(script)] if script else []),
         url,
     ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def wrk_stats(out: str) -> dict:
+    """Requests, rate, median and 99th percentile, and failures, from wrk's report."""
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": _ms(latency["50"]) if "50" in latency else 0.0,
         "p99_ms": _ms(latency["99"]) if "99" in latency else 0.0,
-        "errors": errors + (int(non2xx.group(1)) if non2xx else 0),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "socket_errors": socket_errors.group(1) if socket_errors else "none",
+        "socket_error_count": sum(
+            int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out)
+        ),
+        "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
     }
+
+
+def wrk(url: str, *, seconds: float, connections: int) -> dict:
+    command = wrk_command(url, seconds=seconds, connections=connections)
+    stats = wrk_stats(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+    return {**stats, "errors": stats["socket_error_count"] + stats["non_2xx_3xx"]}
 
 
 def measure(base, name, url, *, seconds, connections, queries) -> Result:
@@ -303,18 +317,7 @@ def soak(chosen, *, seconds: int, connections: int) -> dict:
         warm_seconds = round(time.monotonic() - started, 1)
         samples = []
         load = subprocess.Popen(
-            [
-                "wrk",
-                "--latency",
-                "--timeout",
-                "30s",
-                "-t1",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "-s",
-                str(script),
-                server.base + "/",
-            ],
+            wrk_command(server.base + "/", seconds=seconds, connections=connections, script=script),
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -322,20 +325,15 @@ def soak(chosen, *, seconds: int, connections: int) -> dict:
             samples.append([_memory_mb(pid) for pid in workers])
             time.sleep(2)
         out = load.stdout.read()
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
-    errors = re.search(r"Socket errors: (.*)$", out, re.M)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    stats = wrk_stats(out)
     return {
         "seconds": seconds,
         "connections": connections,
         "paths": len(paths),
         "warm_up_seconds": warm_seconds,
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": _ms(latency["50"]),
-        "p99_ms": _ms(latency["99"]),
-        "socket_errors": errors.group(1) if errors else "none",
-        "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
+        **{key: stats[key] for key in ("requests", "rps", "p50_ms", "p99_ms")},
+        "socket_errors": stats["socket_errors"],
+        "non_2xx_3xx": stats["non_2xx_3xx"],
         # Each worker's own memory (RssAnon: its heap), and all it maps
         # (VmRSS: with the database file's pages, shared by every process).
         "worker_memory_mb": {
