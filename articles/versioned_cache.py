@@ -26,7 +26,9 @@ class VersionedCache(BaseCache):
         self._local = LocMemCache(
             f"versioned-{name}",
             {
-                "TIMEOUT": params.get("TIMEOUT", DEFAULT_TIMEOUT),
+                # This cache's own default (300 s unless TIMEOUT says), not
+                # Django's "use the default" marker, which is no number.
+                "TIMEOUT": self.default_timeout,
                 "OPTIONS": {"MAX_ENTRIES": options.get("MAX_ENTRIES", 1000)},
             },
         )
@@ -81,7 +83,8 @@ class VersionedCache(BaseCache):
         return added
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return all(tier.touch(key, timeout=timeout, version=version) for tier in self._tiers())
+        # Every tier, even when one has lost the key.
+        return all([tier.touch(key, timeout=timeout, version=version) for tier in self._tiers()])
 
     def delete(self, key, version=None):
         return any([tier.delete(key, version=version) for tier in self._tiers()])

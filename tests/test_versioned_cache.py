@@ -71,3 +71,8 @@ def test_the_shared_cache_makes_one_client_and_keeps_it(redis):
     assert redis.get("state") == {"token": "t1"}
     assert redis.get_many(["state", "other"]) == {"state": {"token": "t1"}}
     assert redis._cache.get_client() is client
+
+
+def test_the_copy_in_the_process_keeps_entries_as_long_as_the_cache_says():
+    assert VersionedCache("short", {"TIMEOUT": 60})._local.default_timeout == 60
+    assert VersionedCache("plain", {})._local.default_timeout == 300
