@@ -1,5 +1,13 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, pre_migrate
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_delete,
+    pre_migrate,
+    pre_save,
+)
 
 
 class ArticlesConfig(AppConfig):
@@ -8,15 +16,30 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Coverage"
 
     def ready(self):
+        from . import tallies
+        from .caching import on_model_change
+        from .models import Article, Source, Tag
         from .search import search_migrate_finished, search_migrate_started
 
         pre_migrate.connect(search_migrate_started, sender=self)
         post_migrate.connect(search_migrate_finished, sender=self)
+        post_migrate.connect(tallies.tallies_migrate_finished, sender=self)
 
-        from django.db.models.signals import m2m_changed, post_delete, post_save
-
-        from .caching import on_model_change
-        from .models import Article, Source, Tag
+        # The tallies first: a new version of the page cache must never be
+        # drawn from the tallies of the one before.
+        receivers = [
+            (pre_save, tallies.article_pre_write, Article),
+            (post_save, tallies.article_post_write, Article),
+            (pre_delete, tallies.article_pre_write, Article),
+            (post_delete, tallies.article_post_write, Article),
+            (m2m_changed, tallies.tags_changed, Article.tags.through),
+            (pre_delete, tallies.tag_pre_delete, Tag),
+            (post_delete, tallies.tag_post_delete, Tag),
+            (pre_save, tallies.source_pre_save, Source),
+            (post_save, tallies.source_post_save, Source),
+        ]
+        for signal, receiver, sender in receivers:
+            signal.connect(receiver, sender=sender, dispatch_uid=f"tallies-{receiver.__name__}")
 
         for model in (Article, Source, Tag):
             post_save.connect(on_model_change, sender=model, dispatch_uid=f"cache-save-{model}")

@@ -61,11 +61,7 @@ def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
 
 
 def coverage_chart(queryset: QuerySet, params: QueryDict) -> Chart | None:
-    """Articles a month in `queryset`, from its first month to its last, or None.
-
-    Months without articles are drawn empty, so that the time axis stays true.
-    Each bar links to its month's articles under the current filters.
-    """
+    """Articles a month in `queryset`, from its first month to its last, or None."""
     rows = (
         queryset.order_by()
         .exclude(published_at=None)
@@ -78,6 +74,16 @@ def coverage_chart(queryset: QuerySet, params: QueryDict) -> Chart | None:
     for month, n in rows:
         day = month.date() if isinstance(month, datetime.datetime) else month
         counts[day] = counts.get(day, 0) + n
+    return chart_of(counts, params)
+
+
+def chart_of(counts: dict[datetime.date, int], params: QueryDict) -> Chart | None:
+    """The chart of articles a month (by the first day of each), or None.
+
+    Months without articles are drawn empty, so that the time axis stays true.
+    Each bar links to its month's articles under the current filters.
+    """
+    counts = {month: n for month, n in counts.items() if n > 0}
     if not counts:
         return None
     months = _months(min(counts), max(counts))

@@ -5,6 +5,7 @@ number; each value is a link that adds its filter to the current ones (or
 takes it away, if it is already there).
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
@@ -12,7 +13,7 @@ from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django_countries import countries
 
-from .models import SourceKind, language_name
+from .models import Source, SourceKind, Tag, language_name
 from .querystring import toggled, with_dates
 
 TOP_TAGS = 15
@@ -54,31 +55,24 @@ def _facet(name, title, rows, params, *, label, repeatable=False) -> Facet:
     return Facet(name, title, values)
 
 
-def facets_for(queryset: QuerySet, params: QueryDict) -> list[Facet]:
-    """The facets of the articles in `queryset`, linked from the query `params`."""
-    articles = queryset.order_by()
-    # Counted over a join of their own: grouping through the join that a tag
-    # filter made would see only the tags filtered on.
-    tagged = articles.model.objects.filter(pk__in=articles.values("pk")).exclude(tags=None)
-    kinds = dict(SourceKind.choices)
-    years = (
-        articles.annotate(year=ExtractYear("published_at"))
-        .values("year")
-        .annotate(n=Count("pk"))
-        .order_by("-year")
-        .values_list("year", "n")
-    )
-    year_values = []
-    for year, count in years:
+def _year_facet(rows, params) -> Facet:
+    """The years of (year, count) rows, newest first."""
+    values = []
+    for year, count in sorted(rows, key=lambda row: row[0] or 0, reverse=True):
         if year is not None:
             query, active = with_dates(params, f"{year}-01-01", f"{year}-12-31")
-            year_values.append(FacetValue(str(year), count, query, active))
+            values.append(FacetValue(str(year), count, query, active))
+    return Facet("year", "Year", values)
 
+
+def _facets(rows: dict, params: QueryDict) -> list[Facet]:
+    """The facets from each one's (keys..., count) rows, largest count first."""
+    kinds = dict(SourceKind.choices)
     facets = [
         _facet(
             "tag",
             "Tags",
-            _counts(tagged, "tags__slug", "tags__name")[:TOP_TAGS],
+            rows["tag"],
             params,
             label=lambda slug, name: name,
             repeatable=True,
@@ -86,26 +80,76 @@ def facets_for(queryset: QuerySet, params: QueryDict) -> list[Facet]:
         _facet(
             "source",
             "Outlets",
-            _counts(articles, "source__slug", "source__name")[:TOP_SOURCES],
+            rows["source"],
             params,
             label=lambda slug, name: name,
             repeatable=True,
         ),
         _facet(
-            "kind",
-            "Kind of outlet",
-            _counts(articles, "source__kind"),
-            params,
-            label=lambda kind: kinds.get(kind, kind),
+            "kind", "Kind of outlet", rows["kind"], params, label=lambda kind: kinds.get(kind, kind)
         ),
         _facet(
             "country",
             "Outlet's country",
-            _counts(articles, "source__country"),
+            rows["country"],
             params,
             label=lambda code: countries.name(code) or code,
         ),
-        _facet("language", "Language", _counts(articles, "language"), params, label=language_name),
-        Facet("year", "Year", year_values),
+        _facet("language", "Language", rows["language"], params, label=language_name),
+        _year_facet(rows["year"], params),
     ]
     return [facet for facet in facets if facet.values]
+
+
+def facets_for(queryset: QuerySet, params: QueryDict) -> list[Facet]:
+    """The facets of the articles in `queryset`, linked from the query `params`."""
+    articles = queryset.order_by()
+    # Counted over a join of their own: grouping through the join that a tag
+    # filter made would see only the tags filtered on.
+    tagged = articles.model.objects.filter(pk__in=articles.values("pk")).exclude(tags=None)
+    years = (
+        articles.annotate(year=ExtractYear("published_at"))
+        .values("year")
+        .annotate(n=Count("pk"))
+        .order_by("-year")
+        .values_list("year", "n")
+    )
+    rows = {
+        "tag": _counts(tagged, "tags__slug", "tags__name")[:TOP_TAGS],
+        "source": _counts(articles, "source__slug", "source__name")[:TOP_SOURCES],
+        "kind": _counts(articles, "source__kind"),
+        "country": _counts(articles, "source__country"),
+        "language": _counts(articles, "language"),
+        "year": years,
+    }
+    return _facets(rows, params)
+
+
+def _ranked(counts: Counter) -> list[tuple[str, int]]:
+    return sorted(((value, n) for value, n in counts.items() if n > 0), key=lambda r: (-r[1], r[0]))
+
+
+def _named(model, counts: Counter, top: int) -> list[tuple[str, str, int]]:
+    """(slug, name, count) of the `top` rows of `model` by their counts (keyed by id)."""
+    ranked = sorted((n for n in counts.values() if n > 0), reverse=True)
+    if not ranked:
+        return []
+    # Every row tied with the last one shown, as the order then goes by slug.
+    least = ranked[min(top, len(ranked)) - 1]
+    ids = [int(pk) for pk, n in counts.items() if n >= least]
+    names = model.objects.filter(pk__in=ids).values_list("pk", "slug", "name")
+    rows = sorted((-counts[str(pk)], slug, name) for pk, slug, name in names)
+    return [(slug, name, -n) for n, slug, name in rows[:top]]
+
+
+def facets_from_tallies(counts: dict[str, Counter], params: QueryDict) -> list[Facet]:
+    """The facets of a list whose numbers were tallied (articles/tallies.py)."""
+    rows = {
+        "tag": _named(Tag, counts["tag"], TOP_TAGS),
+        "source": _named(Source, counts["source"], TOP_SOURCES),
+        "kind": _ranked(counts["kind"]),
+        "country": _ranked(counts["country"]),
+        "language": _ranked(counts["language"]),
+        "year": [(int(year), n) for year, n in counts["year"].items() if n > 0],
+    }
+    return _facets(rows, params)

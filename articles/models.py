@@ -147,26 +147,50 @@ def _published_count(condition: Q):
 
 
 class ChangeTrackingQuerySet(models.QuerySet):
-    """Bulk writes send no model signals: these tell the page cache themselves."""
+    """Bulk writes send no model signals: these tell the page cache and the
+    tallies (articles/tallies.py) themselves."""
+
+    def _tallied_ids(self, fields) -> list[int]:
+        """The articles whose tallies a bulk write of `fields` to these rows may change."""
+        return []
 
     def update(self, **kwargs):
+        from .tallies import Change
+
+        change = Change(self._tallied_ids(kwargs))
         count = super().update(**kwargs)
         if count:
+            change.done()
             content_changed()
         return count
 
-    def bulk_create(self, *args, **kwargs):
-        created = super().bulk_create(*args, **kwargs)
+    def bulk_create(self, objs, *args, **kwargs):
+        from .tallies import Change
+
+        change = Change()
+        created = super().bulk_create(objs, *args, **kwargs)
+        if self.model is Article:
+            change.done(obj.pk for obj in created if obj.pk is not None)
         content_changed()
         return created
 
-    def bulk_update(self, *args, **kwargs):
-        count = super().bulk_update(*args, **kwargs)
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from .tallies import Change
+
+        objs = list(objs)
+        change = Change(self.filter(pk__in=[obj.pk for obj in objs])._tallied_ids(fields))
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        change.done()
         content_changed()
         return count
 
 
 class SourceQuerySet(ChangeTrackingQuerySet):
+    def _tallied_ids(self, fields) -> list[int]:
+        if {"kind", "country"} & set(fields):
+            return list(Article.objects.filter(source__in=self).values_list("pk", flat=True))
+        return []
+
     def with_published_count(self):
         """Each source with its public articles, as outlet or wire service, in one query."""
         return self.annotate(
@@ -326,6 +350,9 @@ class Tag(models.Model):
 
 
 class ArticleQuerySet(ChangeTrackingQuerySet):
+    def _tallied_ids(self, fields) -> list[int]:
+        return list(self.values_list("pk", flat=True))
+
     def published(self):
         """What the public may see: published, and its publication time has come.
 
@@ -576,6 +603,12 @@ class Article(models.Model):
         # by migration 0003.
         indexes = [
             models.Index(fields=["language", "status"], name="article_language_idx"),
+            # Scheduled articles coming due, which the tallies add as they do.
+            models.Index(
+                fields=["publish_at"],
+                name="article_publish_at_idx",
+                condition=Q(publish_at__isnull=False),
+            ),
         ]
         permissions = [
             ("publish_article", "Can publish, schedule, archive and unpublish articles"),
@@ -899,3 +932,37 @@ class ArticleSearch(models.Model):
 
     def __str__(self):
         return f"Search entry of article {self.pk}"
+
+
+class Tally(models.Model):
+    """How many public articles one filter holds, by one facet value.
+
+    Kept by `articles.tallies` on every write, so that a list's count, facets
+    and chart are read rather than counted. `scope` is the filter ("" for
+    none, "tag:12", "source:3", "kind:wire", "country:CA", "language:fr",
+    "year:2024", "month:2024-03"); `facet` and `value` what is counted in it
+    ("all" with "" for the total).
+    """
+
+    scope = models.CharField(max_length=60)
+    facet = models.CharField(max_length=20)
+    value = models.CharField(max_length=40)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "facet", "value"], name="tally_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.scope or 'all'} {self.facet} {self.value}: {self.n}"
+
+
+class TallyClock(models.Model):
+    """The moment the tallies are true at: they count the articles public by
+    then. A single row; with none, nothing is tallied yet."""
+
+    through = models.DateTimeField()
+
+    def __str__(self):
+        return f"tallies true at {self.through:%Y-%m-%d %H:%M:%S}"

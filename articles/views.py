@@ -25,12 +25,13 @@ from django_filters.views import FilterView
 
 from .caching import PARTIAL_HEADER, memoised, version_key
 from .cards import cards_html
-from .chart import coverage_chart
+from .chart import chart_of, coverage_chart
 from .exports import csv_stream, export_rows, json_stream
-from .facets import facets_for
+from .facets import facets_for, facets_from_tallies
 from .filters import ArticleFilter, filter_errors, public_filterset
 from .models import Article, Source, Tag
 from .querystring import query_pairs
+from .tallies import tallied_counts, tallied_months, tally_scopes
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,13 @@ class ArticleListView(FilterView):
             return {"count": 0, "facets": [], "chart": None}
 
         def compute():
+            counts = self._tallied_counts()
+            if counts is not None:
+                return {
+                    "count": counts["all"][""],
+                    "facets": facets_from_tallies(counts, params),
+                    "chart": chart_of(tallied_months(counts), params),
+                }
             return {
                 "count": self.object_list.count(),
                 "facets": facets_for(self.object_list, params),
@@ -131,6 +139,15 @@ class ArticleListView(FilterView):
             }
 
         return memoised("list", self._view_key(), compute)
+
+    def tally_page(self) -> dict:
+        """The tag or outlet that this page's articles are all of, for its tallies."""
+        return {}
+
+    def _tallied_counts(self):
+        data = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        scopes = tally_scopes(data, **self.tally_page())
+        return tallied_counts(scopes) if scopes is not None else None
 
     def get_context_data(self, **kwargs):
         self.aggregates = self._aggregates()
@@ -159,6 +176,9 @@ class SourceDetailView(ArticleListView):
         self.source = get_object_or_404(Source, slug=self.kwargs["slug"], is_active=True)
         return super().get_queryset().from_outlets([self.source])
 
+    def tally_page(self) -> dict:
+        return {"source": self.source}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(source=self.source, **kwargs)
 
@@ -171,6 +191,9 @@ class TagDetailView(ArticleListView):
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return super().get_queryset().tagged(self.tag)
+
+    def tally_page(self) -> dict:
+        return {"tag": self.tag}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)

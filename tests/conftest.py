@@ -47,3 +47,19 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _tallies_agree(request):
+    """Whatever a test writes, by whatever path, the tallies of the public
+    articles must still agree with a count made afresh (articles/tallies.py)."""
+    names = set(request.fixturenames)
+    if not (request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & names):
+        yield
+        return
+    # Set up the database first, so that this checks it before it is rolled back.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from articles.tallies import tallies_drift
+
+    assert tallies_drift() == {}, "the tallies disagree with a fresh count"

@@ -43,6 +43,7 @@ from django.db.models.functions import Collate
 
 from articles.models import Article, ArticleCopy, Source, Tag
 from articles.search import search_index_rebuild
+from articles.tallies import tallies_held
 
 from .dedupe import story_fingerprints_rebuild
 from .urls import url_domain, url_key
@@ -469,7 +470,7 @@ def archive_import(*, path: str | Path) -> ArchiveSummary:
     data = _archive_read(path)
     summary = ArchiveSummary()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), tallies_held():
             _check_empty()
             _archive_restore(data, summary=summary)
     except (IntegrityError, DataError) as error:

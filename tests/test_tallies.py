@@ -1,0 +1,250 @@
+"""The numbers beside a list, read from tallies kept on every write
+(articles/tallies.py), are the numbers a live count gives.
+
+Every test of the suite also checks, as it ends, that the tallies agree with a
+count made afresh (conftest.py); these drive each kind of write on purpose.
+"""
+
+import datetime
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.chart import chart_of, coverage_chart
+from articles.facets import facets_for, facets_from_tallies
+from articles.filters import public_filterset
+from articles.models import Article, ArticleStatus, Source, SourceKind, TallyClock
+from articles.tallies import (
+    tallied_counts,
+    tallied_months,
+    tallies_drift,
+    tallies_held,
+    tallies_rebuild,
+    tally_scopes,
+)
+from tests.factories import ArticleFactory, SourceFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+TORONTO = ZoneInfo("America/Toronto")
+
+
+def at(year, month, day=15, hour=12):
+    return datetime.datetime(year, month, day, hour, tzinfo=TORONTO)
+
+
+@pytest.fixture
+def beat(db):
+    cbc = SourceFactory(name="CBC", slug="cbc", kind=SourceKind.BROADCASTER, country="CA")
+    ap = SourceFactory(name="AP", slug="ap", kind=SourceKind.WIRE, country="US")
+    star = SourceFactory(name="Star", slug="star", kind=SourceKind.NEWSPAPER, country="CA")
+    devoir = SourceFactory(name="Le Devoir", slug="le-devoir", country="CA", language="fr")
+    tags = {slug: TagFactory(name=slug.title(), slug=slug) for slug in ("stca", "roxham", "asylum")}
+    stca, roxham, asylum = tags.values()
+    ArticleFactory(source=cbc, tags=[stca, roxham], published_at=at(2023, 3, 1, 2))
+    ArticleFactory(source=cbc, tags=[stca], published_at=at(2023, 3, 31, 23))
+    ArticleFactory(source=star, wire_service=ap, tags=[stca, asylum], published_at=at(2023, 5))
+    ArticleFactory(source=ap, language="fr", published_at=at(2022, 11))
+    ArticleFactory(source=devoir, language="fr", tags=[roxham], published_at=at(2024, 1, 1, 0))
+    ArticleFactory(source=star, tags=[asylum], published_at=None)
+    ArticleFactory(source=ap, tags=[roxham], status=ArticleStatus.DRAFT, published_at=at(2021, 1))
+    ArticleFactory(
+        source=star, tags=[asylum], published_at=timezone.now() + datetime.timedelta(days=3)
+    )
+    return {"cbc": cbc, "ap": ap, "star": star, **tags}
+
+
+def live_and_tallied(query: str, **page):
+    """The (count, facets, chart) of a list, counted live and read from the tallies."""
+    params = QueryDict(query)
+    filterset = public_filterset(params)
+    assert not filterset.is_bound or filterset.is_valid(), filterset.errors
+    articles = filterset.qs
+    if "tag" in page:
+        articles = articles.tagged(page["tag"])
+    if "source" in page:
+        articles = articles.from_outlets([page["source"]])
+    live = (articles.count(), facets_for(articles, params), coverage_chart(articles, params))
+    scopes = tally_scopes(filterset.form.cleaned_data if filterset.is_bound else {}, **page)
+    assert scopes is not None, f"{query} is not tallied"
+    counts = tallied_counts(scopes)
+    tallied = (
+        counts["all"][""],
+        facets_from_tallies(counts, params),
+        chart_of(tallied_months(counts), params),
+    )
+    return live, tallied
+
+
+QUERIES = [
+    "",
+    "tag=stca",
+    "tag=roxham",
+    "source=ap",  # its own articles and those it supplied as a wire service
+    "source=cbc",
+    "kind=wire",
+    "country=CA",
+    "language=fr",
+    "published_after=2023-03-01&published_before=2023-03-31",
+    "published_after=2023-01-01&published_before=2023-12-31",
+    "published_after=2022-11-01&published_before=2024-01-31",
+    "tag=stca&ordering=oldest&page=2",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_tallied_numbers_are_the_live_ones(beat, query):
+    live, tallied = live_and_tallied(query)
+    assert live[0] > 0
+    assert tallied == live
+
+
+def test_tag_and_outlet_pages_are_tallied_too(beat):
+    for page in ({"tag": beat["asylum"]}, {"source": beat["ap"]}):
+        live, tallied = live_and_tallied("", **page)
+        assert tallied == live
+    live, tallied = live_and_tallied("tag=asylum", tag=beat["asylum"])
+    assert tallied == live
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=border",
+        "tag=stca&tag=roxham",
+        "source=ap&source=cbc",
+        "tag=stca&kind=wire",
+        "published_after=2023-03-02&published_before=2023-03-31",
+        "published_after=2023-03-01",
+        "published_after=2023-03-01&published_before=2023-03-30",
+        "published_after=2023-01-01&published_before=9999-12-31",
+        "tag=stca&published_after=2023-03-01&published_before=2023-03-31",
+    ],
+)
+def test_searches_and_combined_filters_are_counted_live(beat, query):
+    filterset = public_filterset(QueryDict(query))
+    assert filterset.is_valid()
+    assert tally_scopes(filterset.form.cleaned_data) is None
+
+
+def test_a_tag_filter_on_another_tags_page_is_counted_live(beat):
+    filterset = public_filterset(QueryDict("tag=stca"))
+    assert filterset.is_valid()
+    assert tally_scopes(filterset.form.cleaned_data, tag=beat["roxham"]) is None
+
+
+def test_an_unfiltered_list_reads_its_numbers_without_counting_articles(client, beat, settings):
+    settings.CACHE_AGGREGATES = False
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["result_count"] == 6
+    grouped = [q["sql"] for q in queries if "GROUP BY" in q["sql"] or "COUNT(" in q["sql"]]
+    assert grouped == []
+
+
+def facet(response, name):
+    facets = {f.name: f for f in response.context["facets"]}
+    return {v.label: v.count for v in facets[name].values} if name in facets else {}
+
+
+def tallied(scope=""):
+    return tallied_counts([scope])
+
+
+def test_each_write_is_tallied_at_once(client, beat, settings):
+    settings.CACHE_AGGREGATES = False
+    stca, roxham, asylum = beat["stca"], beat["roxham"], beat["asylum"]
+    article = ArticleFactory(source=beat["cbc"], tags=[roxham], published_at=at(2023, 6))
+    assert tallied()["all"][""] == 7
+    assert tallied(f"tag:{roxham.pk}")["source"][str(beat["cbc"].pk)] == 2
+
+    # Its tags, from either end.
+    article.tags.add(stca)
+    stca.articles.remove(article)
+    asylum.articles.add(article)
+    assert tallied(f"tag:{asylum.pk}")["all"][""] == 3
+    article.tags.clear()
+    assert tallied(f"tag:{roxham.pk}")["all"][""] == 2
+
+    # Its outlet, its date, its status.
+    article.source = beat["ap"]
+    article.published_at = at(2020, 2)
+    article.save()
+    assert tallied("month:2020-02")["source"] == {str(beat["ap"].pk): 1}
+    Article.objects.filter(pk=article.pk).update(status=ArticleStatus.ARCHIVED)
+    assert tallied()["all"][""] == 6
+    assert tallied("year:2020")["all"][""] == 0
+    response = client.get("/")
+    assert response.context["result_count"] == 6
+    assert "2020" not in facet(response, "year")
+
+    # An outlet's kind and country are its articles'.
+    beat["cbc"].kind = SourceKind.MAGAZINE
+    beat["cbc"].country = "GB"
+    beat["cbc"].save()
+    assert tallied("kind:magazine")["all"][""] == 2
+    assert tallied("country:GB")["all"][""] == 2
+    Source.objects.filter(pk=beat["star"].pk).update(country="MX")
+    assert tallied("country:MX")["all"][""] == 2
+
+    # A tag deleted, and an article.
+    roxham_id = roxham.pk
+    roxham.delete()
+    assert tallied()["tag"][str(roxham_id)] == 0
+    assert tallied(f"tag:{roxham_id}")["all"][""] == 0
+    Article.objects.filter(source=beat["cbc"]).delete()
+    assert tallied()["all"][""] == 4
+    assert tallies_drift() == {}
+
+
+def test_bulk_created_articles_are_tallied(beat):
+    source = beat["cbc"]
+    Article.objects.bulk_create(
+        [
+            Article(title=f"Bulk {i}", slug=f"bulk-{i}", source=source, status="published")
+            for i in range(3)
+        ]
+    )
+    assert tallied(f"source:{source.pk}")["all"][""] == 5
+    assert tallies_drift() == {}
+
+
+def test_a_scheduled_article_counts_the_moment_it_is_due_with_no_write(client, beat, settings):
+    settings.CACHE_AGGREGATES = False
+    due = timezone.now() + datetime.timedelta(seconds=1.5)
+    ArticleFactory(source=beat["cbc"], tags=[beat["stca"]], publish_at=due)
+    assert tallied(f"tag:{beat['stca'].pk}")["all"][""] == 3
+    time.sleep(max(0, (due - timezone.now()).total_seconds()) + 0.1)
+    assert tallied(f"tag:{beat['stca'].pk}")["all"][""] == 4
+    response = client.get(f"/tags/{beat['stca'].slug}/")
+    assert response.context["result_count"] == 4
+
+
+def test_loading_many_rows_at_once_counts_them_after(beat):
+    with tallies_held():
+        article = Article.objects.create(title="Held", source=beat["cbc"], status="published")
+        article.tags.through.objects.create(article=article, tag=beat["stca"])
+        assert tallied()["all"][""] == 6
+    assert tallied()["all"][""] == 7
+    assert tallied(f"tag:{beat['stca'].pk}")["all"][""] == 4
+
+
+def test_a_rebuild_gives_what_the_writes_kept(beat):
+    kept = {scope: tallied(scope) for scope in ("", f"tag:{beat['stca'].pk}", "kind:wire")}
+    tallies_rebuild()
+    assert {scope: tallied(scope) for scope in kept} == kept
+
+
+def test_nothing_tallied_is_counted_live(client, beat, settings):
+    settings.CACHE_AGGREGATES = False
+    TallyClock.objects.all().delete()
+    assert tallied_counts([""]) is None
+    response = client.get("/?tag=stca")
+    assert response.context["result_count"] == 3
+    assert facet(response, "tag")["Roxham"] == 1
