@@ -42,6 +42,7 @@ from articles.caching import content_changed  # noqa: E402
 from articles.models import Article, Source, SourceKind, Tag, TagKind  # noqa: E402
 from articles.search import search_index_rebuild, search_triggers_held  # noqa: E402
 from articles.services.urls import url_key  # noqa: E402
+from articles.tallies import tallies_rebuild  # noqa: E402
 
 SOURCES = 300
 TAGS = 500
@@ -411,6 +412,9 @@ def main(argv=None) -> None:
         _insert(args.articles, rng, sources, tags, now, report)
     print(f"Inserted {args.articles:,} articles in {time.monotonic() - started:.0f} s; indexing")
     _rebuild_search_index(args.articles)
+    counted = time.monotonic()
+    rows = tallies_rebuild()
+    print(f"Tallied in {time.monotonic() - counted:.0f} s ({rows:,} rows)")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE")
