@@ -353,17 +353,26 @@ class ArticleQuerySet(ChangeTrackingQuerySet):
     def _tallied_ids(self, fields) -> list[int]:
         return list(self.values_list("pk", flat=True))
 
-    def published(self):
-        """What the public may see: published, and its publication time has come.
+    def published(self, *, at: datetime.datetime | None = None):
+        """What the public may see (at the moment `at`, by default now):
+        published, and its publication time has come.
 
         Every public surface starts here, so a draft cannot leak through a
         forgotten view. An unknown outlet date does not hold an article back.
+        `public_at()` is the same rule for a row already read.
         """
-        now = timezone.now()
+        now = at or timezone.now()
         return self.filter(
             Q(published_at__lte=now) | Q(published_at__isnull=True),
             Q(publish_at__lte=now) | Q(publish_at__isnull=True),
             status=Article.Status.PUBLISHED,
+        )
+
+    @staticmethod
+    def public_at(status: str, published_at, publish_at, moment: datetime.datetime) -> bool:
+        """Whether an article of these values is public at `moment`, as `published()` has it."""
+        return status == Article.Status.PUBLISHED and all(
+            when is None or when <= moment for when in (published_at, publish_at)
         )
 
     def from_outlets(self, sources):

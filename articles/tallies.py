@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Article, ArticleStatus, Tally, TallyClock
+from .models import Article, ArticleQuerySet, ArticleStatus, Tally, TallyClock
 
 # Articles read at a time, when many change at once or all are counted.
 CHUNK = 2000
@@ -57,8 +57,10 @@ class Fact:
     tags: tuple[int, ...]
 
     def public_at(self, moment: datetime.datetime) -> bool:
-        """Whether the article shows at `moment`: its outlet date and its schedule have come."""
-        return all(when is None or when <= moment for when in (self.published_at, self.publish_at))
+        """Whether the article shows at `moment` (facts are of published articles only)."""
+        return ArticleQuerySet.public_at(
+            ArticleStatus.PUBLISHED, self.published_at, self.publish_at, moment
+        )
 
     def keys(self) -> Iterable[Key]:
         """Each (scope, (facet, value)) the article counts one in."""
@@ -218,11 +220,7 @@ def tallies_rebuild(*, at: datetime.datetime | None = None) -> int:
     with transaction.atomic():
         _clock(lock=True)
         counts = Counter()
-        ids = list(
-            Article.objects.filter(status=ArticleStatus.PUBLISHED)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        ids = list(Article.objects.published(at=at).order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), CHUNK):
             facts = _facts(Article.objects.filter(pk__in=ids[start : start + CHUNK]))
             _count(facts.values(), at=at, counts=counts)
