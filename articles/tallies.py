@@ -19,7 +19,7 @@ also what `manage.py migrate` does when there are none yet.
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -109,11 +109,17 @@ def _facts(articles) -> dict[int, Fact]:
     return {pk: Fact(*values, tags=tuple(sorted(tags[pk]))) for pk, *values in rows}
 
 
-def _facts_of(ids: Iterable[int]) -> dict[int, Fact]:
+def _facts_by_chunk(ids: Iterable[int]) -> Iterator[dict[int, Fact]]:
+    """The facts of the published articles of `ids`, CHUNK articles at a time."""
     ids = sorted(set(ids))
-    facts = {}
     for start in range(0, len(ids), CHUNK):
-        facts.update(_facts(Article.objects.filter(pk__in=ids[start : start + CHUNK])))
+        yield _facts(Article.objects.filter(pk__in=ids[start : start + CHUNK]))
+
+
+def _facts_of(ids: Iterable[int]) -> dict[int, Fact]:
+    facts = {}
+    for chunk in _facts_by_chunk(ids):
+        facts.update(chunk)
     return facts
 
 
@@ -214,16 +220,21 @@ def tallies_held():
     tallies_rebuild()
 
 
+def _fresh_counts(at: datetime.datetime) -> Counter:
+    """Every tally counted afresh from the articles public at `at`, chunk by chunk."""
+    counts = Counter()
+    ids = Article.objects.published(at=at).values_list("pk", flat=True)
+    for facts in _facts_by_chunk(ids):
+        _count(facts.values(), at=at, counts=counts)
+    return counts
+
+
 def tallies_rebuild(*, at: datetime.datetime | None = None) -> int:
     """Count every published article again, true at `at` (now); returns the rows written."""
     at = at or timezone.now()
     with transaction.atomic():
         _clock(lock=True)
-        counts = Counter()
-        ids = list(Article.objects.published(at=at).order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(ids), CHUNK):
-            facts = _facts(Article.objects.filter(pk__in=ids[start : start + CHUNK]))
-            _count(facts.values(), at=at, counts=counts)
+        counts = _fresh_counts(at)
         Tally.objects.all().delete()
         _insert(sorted((scope, facet, value, n) for (scope, (facet, value)), n in counts.items()))
         TallyClock.objects.all().delete()
@@ -243,8 +254,7 @@ def tallies_drift() -> dict[Key, tuple[int, int]]:
             for scope, facet, value, n in Tally.objects.values_list("scope", "facet", "value", "n")
         }
     )
-    facts = _facts(Article.objects.all())
-    true = _count(facts.values(), at=clock.through)
+    true = _fresh_counts(clock.through)
     return {key: (kept[key], true[key]) for key in set(kept) | set(true) if kept[key] != true[key]}
 
 
