@@ -2,11 +2,10 @@
 
 import calendar
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from html import escape
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 
@@ -90,21 +89,12 @@ def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     return months[-MAX_MONTHS:]
 
 
-def coverage_chart(queryset: QuerySet, params: QueryDict) -> Chart | None:
-    """Articles a month in `queryset`, from its first month to its last, or None."""
-    rows = (
-        queryset.order_by()
-        .exclude(published_at=None)
-        .annotate(month=TruncMonth("published_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    counts: dict[datetime.date, int] = {}
-    for month, n in rows:
-        day = month.date() if isinstance(month, datetime.datetime) else month
-        counts[day] = counts.get(day, 0) + n
-    return chart_of(counts, params)
+def chart_from_counts(counts: dict[str, Counter], params: QueryDict) -> Chart | None:
+    """The chart of a list from its counts (`counts["month"]`, keyed "2024-03")."""
+    months = {
+        datetime.date(int(month[:4]), int(month[5:7]), 1): n for month, n in counts["month"].items()
+    }
+    return chart_of(months, params)
 
 
 def chart_of(counts: dict[datetime.date, int], params: QueryDict) -> Chart | None:

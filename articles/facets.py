@@ -1,15 +1,13 @@
 """Counts beside the results: what the current filters hold, value by value.
 
-Each facet is one aggregate query over the filtered articles, whatever their
-number; each value is a link that adds its filter to the current ones (or
+Drawn from a list's counts, tallied or counted live, whatever the number of
+its articles; each value is a link that adds its filter to the current ones (or
 takes it away, if it is already there).
 """
 
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django_countries import countries
 
@@ -33,16 +31,6 @@ class Facet:
     name: str
     title: str
     values: list[FacetValue]
-
-
-def _counts(articles: QuerySet, *fields: str):
-    """(field values..., count) rows, largest count first."""
-    return (
-        articles.values(*fields)
-        .annotate(n=Count("pk", distinct=True))
-        .order_by("-n", *fields)
-        .values_list(*fields, "n")
-    )
 
 
 def _facet(name, title, rows, params, *, label, repeatable=False) -> Facet:
@@ -101,30 +89,6 @@ def _facets(rows: dict, params: QueryDict) -> list[Facet]:
     return [facet for facet in facets if facet.values]
 
 
-def facets_for(queryset: QuerySet, params: QueryDict) -> list[Facet]:
-    """The facets of the articles in `queryset`, linked from the query `params`."""
-    articles = queryset.order_by()
-    # Counted over a join of their own: grouping through the join that a tag
-    # filter made would see only the tags filtered on.
-    tagged = articles.model.objects.filter(pk__in=articles.values("pk")).exclude(tags=None)
-    years = (
-        articles.annotate(year=ExtractYear("published_at"))
-        .values("year")
-        .annotate(n=Count("pk"))
-        .order_by("-year")
-        .values_list("year", "n")
-    )
-    rows = {
-        "tag": _counts(tagged, "tags__slug", "tags__name")[:TOP_TAGS],
-        "source": _counts(articles, "source__slug", "source__name")[:TOP_SOURCES],
-        "kind": _counts(articles, "source__kind"),
-        "country": _counts(articles, "source__country"),
-        "language": _counts(articles, "language"),
-        "year": years,
-    }
-    return _facets(rows, params)
-
-
 def _ranked(counts: Counter) -> list[tuple[str, int]]:
     return sorted(((value, n) for value, n in counts.items() if n > 0), key=lambda r: (-r[1], r[0]))
 
@@ -142,8 +106,9 @@ def _named(model, counts: Counter, top: int) -> list[tuple[str, str, int]]:
     return [(slug, name, -n) for n, slug, name in rows[:top]]
 
 
-def facets_from_tallies(counts: dict[str, Counter], params: QueryDict) -> list[Facet]:
-    """The facets of a list whose numbers were tallied (articles/tallies.py)."""
+def facets_from_counts(counts: dict[str, Counter], params: QueryDict) -> list[Facet]:
+    """The facets of a list from its counts, tallied (articles/tallies.py) or
+    counted live (articles/counting.py)."""
     rows = {
         "tag": _named(Tag, counts["tag"], TOP_TAGS),
         "source": _named(Source, counts["source"], TOP_SOURCES),

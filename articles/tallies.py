@@ -283,13 +283,6 @@ def tallied_counts(scopes: list[str]) -> dict[str, Counter] | None:
     return counts
 
 
-def tallied_months(counts: dict[str, Counter]) -> dict[datetime.date, int]:
-    """The articles a month of tallied `counts`, by the first day of each month."""
-    return {
-        datetime.date(int(month[:4]), int(month[5:]), 1): n for month, n in counts["month"].items()
-    }
-
-
 def _last_day(day: datetime.date) -> bool:
     return (day + datetime.timedelta(days=1)).day == 1
 

@@ -25,13 +25,14 @@ from django_filters.views import FilterView
 
 from .caching import PARTIAL_HEADER, memoised, version_key
 from .cards import cards_html
-from .chart import chart_of, coverage_chart
+from .chart import chart_from_counts
+from .counting import live_counts
 from .exports import csv_stream, export_rows, json_stream
-from .facets import facets_for, facets_from_tallies
+from .facets import facets_from_counts
 from .filters import ArticleFilter, filter_errors, public_filterset
 from .models import Article, Source, Tag
 from .querystring import query_pairs
-from .tallies import tallied_counts, tallied_months, tally_scopes
+from .tallies import tallied_counts, tally_scopes
 
 logger = logging.getLogger(__name__)
 
@@ -126,16 +127,12 @@ class ArticleListView(FilterView):
 
         def compute():
             counts = self._tallied_counts()
-            if counts is not None:
-                return {
-                    "count": counts["all"][""],
-                    "facets": facets_from_tallies(counts, params),
-                    "chart": chart_of(tallied_months(counts), params),
-                }
+            if counts is None:
+                counts = live_counts(self.object_list)
             return {
-                "count": self.object_list.count(),
-                "facets": facets_for(self.object_list, params),
-                "chart": coverage_chart(self.object_list, params),
+                "count": counts["all"][""],
+                "facets": facets_from_counts(counts, params),
+                "chart": chart_from_counts(counts, params),
             }
 
         return memoised("list", self._view_key(), compute)

@@ -15,19 +15,20 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.chart import chart_of, coverage_chart
-from articles.facets import facets_for, facets_from_tallies
+from articles.chart import chart_from_counts
+from articles.facets import facets_from_counts
+from articles.counting import live_counts
 from articles.filters import public_filterset
 from articles.models import Article, ArticleStatus, Source, SourceKind, TallyClock
 from articles.tallies import (
     tallied_counts,
-    tallied_months,
     tallies_drift,
     tallies_held,
     tallies_rebuild,
     tally_scopes,
 )
 from tests.factories import ArticleFactory, SourceFactory, TagFactory
+from tests.plain_counts import plain_numbers
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +70,14 @@ def live_and_tallied(query: str, **page):
         articles = articles.tagged(page["tag"])
     if "source" in page:
         articles = articles.from_outlets([page["source"]])
-    live = (articles.count(), facets_for(articles, params), coverage_chart(articles, params))
+    live = plain_numbers(articles, params)
     scopes = tally_scopes(filterset.form.cleaned_data if filterset.is_bound else {}, **page)
     assert scopes is not None, f"{query} is not tallied"
     counts = tallied_counts(scopes)
     tallied = (
         counts["all"][""],
-        facets_from_tallies(counts, params),
-        chart_of(tallied_months(counts), params),
+        facets_from_counts(counts, params),
+        chart_from_counts(counts, params),
     )
     return live, tallied
 
@@ -130,6 +131,66 @@ def test_searches_and_combined_filters_are_counted_live(beat, query):
     filterset = public_filterset(QueryDict(query))
     assert filterset.is_valid()
     assert tally_scopes(filterset.form.cleaned_data) is None
+
+
+LIVE_QUERIES = [
+    "q=border",
+    "q=border&tag=roxham",
+    "q=border&ordering=newest&page=2",
+    "q=nothing-matches-this",
+    "tag=stca&tag=roxham",
+    "source=ap&source=cbc",
+    "tag=stca&kind=wire",
+    "published_after=2023-03-02&published_before=2023-04-01",
+    "published_after=2023-03-01",
+    "tag=stca&published_after=2023-03-01&published_before=2023-03-31",
+]
+
+
+@pytest.mark.parametrize("query", LIVE_QUERIES)
+def test_live_numbers_are_the_plain_ones(beat, query):
+    """Counted live in three queries (articles/counting.py), a search or combined
+    filters give what one query a facet gives, months at their edges included."""
+    params = QueryDict(query)
+    filterset = public_filterset(params)
+    assert filterset.is_valid(), filterset.errors
+    counts = live_counts(filterset.qs)
+    live = (
+        counts["all"][""],
+        facets_from_counts(counts, params),
+        chart_from_counts(counts, params),
+    )
+    assert live == plain_numbers(filterset.qs, params)
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Toronto", "UTC", "Asia/Tokyo", "Asia/Kolkata", "America/St_Johns"]
+)
+def test_live_months_are_the_readers_months_in_any_zone(db, zone):
+    """A month begins at a different hour, UTC, in each zone; a zone a half hour
+    from UTC is counted the plain way."""
+    utc = datetime.UTC
+    for day, hour in [(1, 0), (1, 4), (1, 5), (1, 23), (2, 0), (15, 12), (28, 20), (31, 3)]:
+        for month in (1, 3, 12):
+            if day == 31 and month not in (1, 3, 12):
+                continue
+            ArticleFactory(published_at=datetime.datetime(2023, month, day, hour, 30, tzinfo=utc))
+    ArticleFactory(published_at=datetime.datetime(2023, 2, 28, 22, tzinfo=utc))
+    with timezone.override(ZoneInfo(zone)):
+        articles = public_filterset(QueryDict("q=border")).qs
+        counts = live_counts(articles)
+        params = QueryDict("q=border")
+        assert chart_from_counts(counts, params) == plain_numbers(articles, params)[2]
+        assert sum(counts["month"].values()) == 25
+
+
+def test_live_numbers_take_three_queries_whatever_the_filters(beat, django_assert_num_queries):
+    filterset = public_filterset(QueryDict("q=border&tag=stca&source=cbc&source=star"))
+    assert filterset.is_valid()
+    articles = filterset.qs
+    with django_assert_num_queries(3):
+        counts = live_counts(articles)
+    assert counts["all"][""] == 3
 
 
 def test_a_tag_filter_on_another_tags_page_is_counted_live(beat):
