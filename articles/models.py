@@ -199,11 +199,29 @@ class SourceQuerySet(ChangeTrackingQuerySet):
             )
         )
 
+    def counted(self):
+        """`with_published_count()`, read from the tallies (a list) when there
+        are some: counted per outlet, that took a minute at 100,000 articles."""
+        from .tallies import with_tallied_totals  # the tallies import the models
+
+        counted = with_tallied_totals(self, "source")
+        return self.with_published_count() if counted is None else counted
+
 
 class TagQuerySet(ChangeTrackingQuerySet):
     def with_published_count(self):
         """Each tag with the number of public articles carrying it, in one query."""
         return self.annotate(article_count=_published_count(Q(tags=OuterRef("pk"))))
+
+    def in_use(self):
+        """The tags on some public article, with `with_published_count()`'s
+        count, read from the tallies (a list) when there are some."""
+        from .tallies import with_tallied_totals  # the tallies import the models
+
+        counted = with_tallied_totals(self, "tag")
+        if counted is None:
+            return self.with_published_count().filter(article_count__gt=0)
+        return [tag for tag in counted if tag.article_count]
 
 
 class SourceKind(models.TextChoices):

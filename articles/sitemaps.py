@@ -26,7 +26,7 @@ class TagSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return Tag.objects.with_published_count().filter(article_count__gt=0).order_by("pk")
+        return Tag.objects.order_by("pk").in_use()
 
 
 class IndexSitemap(Sitemap):

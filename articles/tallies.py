@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import Article, ArticleQuerySet, ArticleStatus, Tally, TallyClock
@@ -258,6 +258,18 @@ def tallies_drift() -> dict[Key, tuple[int, int]]:
     return {key: (kept[key], true[key]) for key in set(kept) | set(true) if kept[key] != true[key]}
 
 
+def _since_clock(clock: TallyClock) -> Counter:
+    """What the tallies lack, key by key, for now rather than the clock: the
+    articles come due since (or, on a clock ahead of now, not yet due)."""
+    now = timezone.now()
+    earlier, later = sorted((clock.through, now))
+    if earlier == later:
+        return Counter()
+    sign = 1 if clock.through < now else -1
+    coming = _coming_due(earlier, later).values()
+    return Counter({key: sign * n for key, n in _count(coming, at=later, since=earlier).items()})
+
+
 def tallied_counts(scopes: list[str]) -> dict[str, Counter] | None:
     """The counts of the public articles in the union of `scopes` (which must not
     overlap), facet by facet: {"all": {"": total}, "tag": {"12": n}, ...}.
@@ -270,17 +282,41 @@ def tallied_counts(scopes: list[str]) -> dict[str, Counter] | None:
         "facet", "value", "n"
     ):
         counts[facet][value] += n
-    # What came due since the clock (or, on a clock behind it, was not yet).
-    now = timezone.now()
-    earlier, later = sorted((clock.through, now))
-    if earlier < later:
-        sign = 1 if clock.through < now else -1
-        wanted = set(scopes)
-        coming = _coming_due(earlier, later).values()
-        for (scope, (facet, value)), n in _count(coming, at=later, since=earlier).items():
-            if scope in wanted:
-                counts[facet][value] += sign * n
+    wanted = set(scopes)
+    for (scope, (facet, value)), n in _since_clock(clock).items():
+        if scope in wanted:
+            counts[facet][value] += n
     return counts
+
+
+def tallied_totals(kind: str) -> Counter | None:
+    """The public articles of each tag (`kind` "tag") or outlet ("source": as
+    outlet or wire service), by id. None when nothing is tallied yet."""
+    clock = _clock()
+    if clock is None:
+        return None
+    prefix = f"{kind}:"
+    totals = Counter()
+    # A range rather than LIKE, which SQLite's index would not serve.
+    rows = Tally.objects.filter(scope__gte=prefix, scope__lt=f"{kind};", facet="all")
+    for scope, n in rows.values_list("scope", "n"):
+        totals[int(scope.removeprefix(prefix))] += n
+    for (scope, (facet, _)), n in _since_clock(clock).items():
+        if facet == "all" and scope.startswith(prefix):
+            totals[int(scope.removeprefix(prefix))] += n
+    return totals
+
+
+def with_tallied_totals(objects: QuerySet, kind: str) -> list | None:
+    """The tags or outlets of `objects`, each with its `article_count` from the
+    tallies (see `tallied_totals`); None when nothing is tallied yet."""
+    totals = tallied_totals(kind)
+    if totals is None:
+        return None
+    rows = list(objects)
+    for row in rows:
+        row.article_count = totals[row.pk]
+    return rows
 
 
 def _last_day(day: datetime.date) -> bool:

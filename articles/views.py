@@ -248,7 +248,7 @@ class SourceListView(ListView):
     context_object_name = "sources"
 
     def get_queryset(self):
-        return Source.objects.filter(is_active=True).with_published_count()
+        return Source.objects.filter(is_active=True).counted()
 
 
 class TagListView(ListView):
@@ -256,7 +256,7 @@ class TagListView(ListView):
     context_object_name = "tags"
 
     def get_queryset(self):
-        return Tag.objects.with_published_count().filter(article_count__gt=0)
+        return Tag.objects.in_use()
 
 
 def _export(request: HttpRequest, stream, *, content_type: str, extension: str):

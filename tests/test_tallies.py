@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.chart import chart_from_counts
-from articles.facets import facets_from_counts
 from articles.counting import live_counts
+from articles.facets import facets_from_counts
 from articles.filters import public_filterset
-from articles.models import Article, ArticleStatus, Source, SourceKind, TallyClock
+from articles.models import Article, ArticleStatus, Source, SourceKind, Tag, TallyClock
 from articles.tallies import (
     tallied_counts,
     tallies_drift,
@@ -309,3 +309,37 @@ def test_nothing_tallied_is_counted_live(client, beat, settings):
     response = client.get("/?tag=stca")
     assert response.context["result_count"] == 3
     assert facet(response, "tag")["Roxham"] == 1
+
+
+def _index_counts(objects) -> dict[int, int]:
+    return {row.pk: row.article_count for row in objects}
+
+
+def test_outlet_and_tag_indexes_read_their_counts_from_the_tallies(client, beat):
+    due = timezone.now() + datetime.timedelta(seconds=1.5)
+    ArticleFactory(
+        source=beat["star"], wire_service=beat["ap"], tags=[beat["roxham"]], publish_at=due
+    )
+    sources = Source.objects.filter(is_active=True)
+    assert _index_counts(sources.counted()) == _index_counts(sources.with_published_count())
+    assert _index_counts(Tag.objects.in_use()) == _index_counts(
+        Tag.objects.with_published_count().filter(article_count__gt=0)
+    )
+    # The wire service counts the stories it supplied; the draft counts nowhere.
+    assert _index_counts(sources.counted())[beat["ap"].pk] == 2
+    time.sleep(max(0, (due - timezone.now()).total_seconds()) + 0.1)
+    assert _index_counts(sources.counted())[beat["ap"].pk] == 3
+    assert _index_counts(Tag.objects.in_use())[beat["roxham"].pk] == 3
+    for url in ("/sources/", "/tags/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()], url
+
+
+def test_without_tallies_the_indexes_are_counted_live(client, beat):
+    TallyClock.objects.all().delete()
+    counts = {s.name: s.article_count for s in client.get("/sources/").context["sources"]}
+    assert counts == {"CBC": 2, "AP": 2, "Star": 2, "Le Devoir": 1}
+    tags = {t.name: t.article_count for t in client.get("/tags/").context["tags"]}
+    assert tags == {"Stca": 3, "Roxham": 2, "Asylum": 2}
+    tallies_rebuild()
