@@ -6,10 +6,12 @@ count made afresh (conftest.py); these drive each kind of write on purpose.
 """
 
 import datetime
+import io
 import time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -343,3 +345,19 @@ def test_without_tallies_the_indexes_are_counted_live(client, beat):
     tags = {t.name: t.article_count for t in client.get("/tags/").context["tags"]}
     assert tags == {"Stca": 3, "Roxham": 2, "Asylum": 2}
     tallies_rebuild()
+
+
+def test_recount_repairs_tallies_that_a_raw_write_left_behind(beat):
+    # A write straight to the database, round the models and their signals.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_article SET status = 'archived' WHERE source_id = %s",
+            [beat["cbc"].pk],
+        )
+    with pytest.raises(CommandError, match="tallies differ from a fresh count"):
+        call_command("recount", "--check")
+    out = io.StringIO()
+    call_command("recount", stdout=out)
+    assert "Recounted" in out.getvalue()
+    assert tallied()["all"][""] == 4
+    call_command("recount", "--check", stdout=io.StringIO())
