@@ -458,6 +458,9 @@ class ArticleQuerySet(ChangeTrackingQuerySet):
             self.filter(candidates, tags__in=[tag.pk for tag in tags])
             .annotate(shared_tags=Count("tags"))
             .select_related("source")
+            # Only what a sidebar shows: SQLite groups by every column
+            # selected, and grouping by the articles' texts cost most of the query.
+            .only("slug", "title", "published_at", "source__name", "source__slug")
             .order_by("-shared_tags", *newest)[:limit]
         )
 
