@@ -62,6 +62,15 @@ def beat(db):
     return {"cbc": cbc, "ap": ap, "star": star, **tags}
 
 
+def numbers_of(counts, params) -> tuple:
+    """(count, facets, chart) of a list, drawn from its counts as the view draws them."""
+    return (
+        counts["all"][""],
+        facets_from_counts(counts, params),
+        chart_from_counts(counts, params),
+    )
+
+
 def live_and_tallied(query: str, **page):
     """The (count, facets, chart) of a list, counted live and read from the tallies."""
     params = QueryDict(query)
@@ -75,13 +84,7 @@ def live_and_tallied(query: str, **page):
     live = plain_numbers(articles, params)
     scopes = tally_scopes(filterset.form.cleaned_data if filterset.is_bound else {}, **page)
     assert scopes is not None, f"{query} is not tallied"
-    counts = tallied_counts(scopes)
-    tallied = (
-        counts["all"][""],
-        facets_from_counts(counts, params),
-        chart_from_counts(counts, params),
-    )
-    return live, tallied
+    return live, numbers_of(tallied_counts(scopes), params)
 
 
 QUERIES = [
@@ -156,12 +159,7 @@ def test_live_numbers_are_the_plain_ones(beat, query):
     params = QueryDict(query)
     filterset = public_filterset(params)
     assert filterset.is_valid(), filterset.errors
-    counts = live_counts(filterset.qs)
-    live = (
-        counts["all"][""],
-        facets_from_counts(counts, params),
-        chart_from_counts(counts, params),
-    )
+    live = numbers_of(live_counts(filterset.qs), params)
     assert live == plain_numbers(filterset.qs, params)
 
 
