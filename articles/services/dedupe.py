@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from itertools import batched
 
 import numpy as np
-from datasketch import MinHash
 from django.db.models import QuerySet
 
 from articles.models import Article, StoryBand, StoryFingerprint
@@ -74,6 +73,11 @@ def story_fingerprint(*, text: str) -> Fingerprint | None:
     shingles = story_shingles(text)
     if len(shingles) < MIN_SHINGLES:
         return None
+    # Imported here: datasketch brings scipy with it, most of a second (and
+    # far more the first time, compiling) that every process would otherwise
+    # pay at start, the web server's included, for what only imports use.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
     minhash.update_batch(shingles)
     return Fingerprint(np.asarray(minhash.hashvalues, dtype=np.uint32), len(shingles))
