@@ -56,9 +56,10 @@ run: $(STAMP) .env
 	@echo
 	@# The background worker (imports, feed polls) runs beside the web server
 	@# and stops with it, however the server ends.
+	@# migrate has just run the system checks; the server need not again.
 	@DEBUG=1 $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=1 $(BIN)/python manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS narrows a run, e.g. PYTEST_ARGS='-m "not browser"'; none by default.
 test: $(STAMP) $(NODE_STAMP)
