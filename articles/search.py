@@ -9,7 +9,7 @@ backend for the connection in use turns that into SQL:
   diacritics removed, ranked with bm25 weighted title > summary > tags > body.
 - PostgreSQL: `Article.search_vector`, weighted A (title) to D (body), built
   with the text-search configuration of the article's language (`newsroom_en`
-  or `newsroom_fr`, both accent-insensitive) and GIN-indexed.
+  or `newsroom_fr`, both accent-insensitive) and GIN-indexed, a language apart.
 
 Database triggers keep both indexes current on every insert, update and
 delete of articles, of their tags and of tag names and aliases, whatever wrote
@@ -160,6 +160,16 @@ class _SQLiteBackend:
                 output_field=TextField(),
             )
         )
+
+
+# PostgreSQL's GIN indexes of the search vectors, one for each branch of a
+# search (_PostgreSQLBackend.search), by the condition of its rows: each
+# branch of the OR is then answered by an index. Made by migration 0013; a
+# language given a configuration of its own needs an index of its own.
+GIN_INDEXES = {
+    "article_search_fr_gin": "WHERE language IN ('fr')",
+    "article_search_other_gin": "WHERE NOT (language IN ('fr'))",
+}
 
 
 class _PostgreSQLBackend:

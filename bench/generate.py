@@ -40,7 +40,11 @@ from django.utils.text import slugify  # noqa: E402
 
 from articles.caching import content_changed  # noqa: E402
 from articles.models import Article, Source, SourceKind, Tag, TagKind  # noqa: E402
-from articles.search import search_index_rebuild, search_triggers_held  # noqa: E402
+from articles.search import (  # noqa: E402
+    GIN_INDEXES,
+    search_index_rebuild,
+    search_triggers_held,
+)
 from articles.services.urls import url_key  # noqa: E402
 from articles.tallies import tallies_rebuild  # noqa: E402
 
@@ -366,7 +370,8 @@ def _rebuild_search_index(n: int) -> None:
         search_index_rebuild()
         return
     with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS article_search_vector_gin")
+        for name in GIN_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
     def rebuild(ids):
         try:
@@ -379,9 +384,10 @@ def _rebuild_search_index(n: int) -> None:
         list(pool.map(rebuild, [(1, half), (half + 1, n)]))
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute(
-            "CREATE INDEX article_search_vector_gin ON articles_article USING gin (search_vector)"
-        )
+        for name, condition in GIN_INDEXES.items():
+            cursor.execute(
+                f"CREATE INDEX {name} ON articles_article USING gin (search_vector) {condition}"
+            )
 
 
 def main(argv=None) -> None:
