@@ -118,28 +118,38 @@ def test_each_hot_query_is_served_by_an_index(archive):
     assert not failures, "\n\n".join(failures)
 
 
+def search_count_plans(query: str, *, marker: str, explain: str) -> list[list[str]]:
+    """The plan, step by step, of each query that `live_counts` makes to find
+    the matches of the search `query` (those whose SQL holds `marker`)."""
+    filterset = public_filterset(QueryDict(query))
+    assert filterset.is_valid(), filterset.errors
+    with CaptureQueriesContext(connection) as queries:
+        counts = live_counts(filterset.qs)
+    assert counts["all"][""] > 0
+    searching = [q["sql"] for q in queries.captured_queries if marker in q["sql"]]
+    assert len(searching) == 3
+    plans = []
+    with connection.cursor() as cursor:
+        for sql in searching:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"{explain} {sql}")
+            plans.append([str(row[-1]).strip() for row in cursor.fetchall()])
+    return plans
+
+
 @sqlite_only
 @pytest.mark.parametrize("query", ["q=budget", "q=budget&language=fr", "q=budget&source=outlet-3"])
 def test_a_searchs_matches_are_counted_from_the_narrow_index(archive, query):
     """Each count that finds a search's matches reads their status, dates,
     outlet and language from `article_facts_idx`, not from their rows, which
     keep those columns after the texts."""
-    filterset = public_filterset(QueryDict(query))
-    assert filterset.is_valid(), filterset.errors
-    with CaptureQueriesContext(connection) as queries:
-        counts = live_counts(filterset.qs)
-    assert counts["all"][""] > 0
-    matching = [q["sql"] for q in queries.captured_queries if "MATCH" in q["sql"]]
-    assert len(matching) == 3
-    with connection.cursor() as cursor:
-        for sql in matching:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
-            steps = [row[-1] for row in cursor.fetchall()]
-            on_articles = [
-                step for step in steps if step.split(" ")[1:2] in (["articles_article"], ["U0"])
-            ]
-            assert on_articles, steps
-            assert all("COVERING INDEX article_facts_idx" in step for step in on_articles), steps
+    for steps in search_count_plans(query, marker="MATCH", explain="EXPLAIN QUERY PLAN"):
+        on_articles = [
+            step for step in steps if step.split(" ")[1:2] in (["articles_article"], ["U0"])
+        ]
+        assert on_articles, steps
+        assert all("COVERING INDEX article_facts_idx" in step for step in on_articles), steps
 
 
 @postgresql_only
@@ -148,19 +158,8 @@ def test_a_searchs_matches_are_found_by_the_indexes_alone(archive, query):
     """Each branch of a search's OR (French, the rest) has its own index, so no
     match is checked again against its search vector, which is stored out of
     line: reading it back for each match cost most of a common word's search."""
-    filterset = public_filterset(QueryDict(query))
-    assert filterset.is_valid(), filterset.errors
-    with CaptureQueriesContext(connection) as queries:
-        counts = live_counts(filterset.qs)
-    assert counts["all"][""] > 0
-    searching = [q["sql"] for q in queries.captured_queries if "@@" in q["sql"]]
-    assert len(searching) == 3
-    with connection.cursor() as cursor:
-        for sql in searching:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + sql)
-            steps = [row[0].strip() for row in cursor.fetchall()]
-            assert any("article_search_other_gin" in step for step in steps), steps
-            assert any("article_search_fr_gin" in step for step in steps), steps
-            filters = [step for step in steps if step.startswith("Filter:")]
-            assert not any("search_vector" in step for step in filters), "\n".join(steps)
+    for steps in search_count_plans(query, marker="@@", explain="EXPLAIN"):
+        assert any("article_search_other_gin" in step for step in steps), steps
+        assert any("article_search_fr_gin" in step for step in steps), steps
+        filters = [step for step in steps if step.startswith("Filter:")]
+        assert not any("search_vector" in step for step in filters), "\n".join(steps)
