@@ -104,7 +104,7 @@ def live_counts(articles: QuerySet) -> dict[str, Counter]:
     if not counts["all"][""]:
         return counts
     # Read for the few hundred outlets, not joined to each of thousands of matches.
-    outlets = Source.objects.filter(pk__in=[int(pk) for pk in counts["source"]])
+    outlets = Source.objects.filter(pk__in=[int(pk) for pk in counts["source"]]).order_by()
     for source, kind, country in outlets.values_list("pk", "kind", "country"):
         n = counts["source"][str(source)]
         counts["kind"][kind] += n
