@@ -133,7 +133,12 @@ if REDIS_URL:
             "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="newsroom"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                # Read by every public request (articles/caching.py).
+                "WATCHED_KEYS": ["data-state"],
+            },
         }
     }
 else:
