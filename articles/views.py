@@ -1,4 +1,5 @@
 import logging
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -19,11 +20,11 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from .caching import PARTIAL_HEADER, memoised, version_key
+from .caching import PARTIAL_HEADER, data_state, memoised, version_key
 from .cards import cards_html
 from .chart import chart_from_counts
 from .counting import live_counts
@@ -279,12 +280,20 @@ def _export(request: HttpRequest, stream, *, content_type: str, extension: str):
     return response
 
 
+def _data_changed_at(request: HttpRequest) -> datetime:
+    return datetime.fromtimestamp(data_state().changed_at, tz=UTC)
+
+
+# An export is not kept, but a revisit with nothing changed gets a 304 before
+# any article is read.
 @require_GET
+@condition(last_modified_func=_data_changed_at)
 def export_csv(request: HttpRequest) -> HttpResponse:
     return _export(request, csv_stream, content_type="text/csv; charset=utf-8", extension="csv")
 
 
 @require_GET
+@condition(last_modified_func=_data_changed_at)
 def export_json(request: HttpRequest) -> HttpResponse:
     return _export(
         request, json_stream, content_type="application/json; charset=utf-8", extension="json"

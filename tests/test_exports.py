@@ -107,3 +107,18 @@ def test_export_queries_do_not_grow_with_rows(client, coverage):
         rows = read_csv(client.get("/export.csv"))
     assert len(rows) == 32
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("url", ["/export.csv?tag=stca", "/export.json"])
+def test_a_revisit_with_nothing_changed_gets_304_and_a_change_gets_the_new_rows(
+    client, coverage, url
+):
+    first = client.get(url)
+    assert first.status_code == 200 and first["Last-Modified"]
+    again = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert again.status_code == 304
+    coverage.title = "Roxham Road reopens"
+    coverage.save()
+    changed = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+    assert changed.status_code == 200
+    assert b"Roxham Road reopens" in b"".join(changed.streaming_content)
