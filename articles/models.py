@@ -495,12 +495,25 @@ def common_tags(tags) -> set[int]:
         return set()
 
     def find():
-        total = max(1, Article.objects.count())
-        counts = (
-            Article.tags.through.objects.filter(tag_id__in=ids)
-            .values_list("tag_id")
-            .annotate(n=Count("pk"))
+        # The tallies hold both numbers, in one small read; counting them
+        # cost an article page more than its own query. A share need not be
+        # exact to choose a plan, so what came due since the tallies' clock
+        # is left out.
+        tallied = dict(
+            Tally.objects.filter(scope="")
+            .filter(Q(facet="all") | Q(facet="tag", value__in=[str(pk) for pk in ids]))
+            .values_list("value", "n")
         )
+        if "" in tallied:
+            total = max(1, tallied.pop(""))
+            counts = [(int(value), n) for value, n in tallied.items()]
+        else:
+            total = max(1, Article.objects.count())
+            counts = (
+                Article.tags.through.objects.filter(tag_id__in=ids)
+                .values_list("tag_id")
+                .annotate(n=Count("pk"))
+            )
         return {tag_id for tag_id, n in counts if n / total >= COMMON_TAG_SHARE}
 
     return memoised("common-tags", ",".join(map(str, ids)), find)

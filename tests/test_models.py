@@ -3,10 +3,11 @@ import datetime
 import pytest
 from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from articles.models import Article, ArticleStatus, Source, Tag
+from articles.models import Article, ArticleStatus, Source, Tag, Tally, common_tags
+from articles.tallies import tallies_rebuild
 from tests.factories import ArticleFactory, SourceFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +197,26 @@ def test_both_ways_of_finding_a_tags_articles_agree():
     assert walked == looked_up
     assert len(walked) == 5
     assert list(published.tagged(asylum)) == walked
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a choice of plan for SQLite only")
+@pytest.mark.parametrize("tallied", [True, False])
+def test_a_tag_on_a_fiftieth_of_the_articles_is_common(
+    settings, django_assert_num_queries, tallied
+):
+    """SQLite walks the list's index for such a tag (ArticleQuerySet.tagged):
+    the share is read from the tallies in one query or, when there are none,
+    counted in two more (the articles, the tags' links)."""
+    settings.CACHE_AGGREGATES = False
+    wide, narrow = TagFactory(), TagFactory()
+    ArticleFactory.create_batch(97)
+    ArticleFactory.create_batch(2, tags=[wide])
+    ArticleFactory(tags=[narrow])
+    if not tallied:
+        Tally.objects.all().delete()
+    try:
+        assert Tally.objects.filter(scope="", facet="tag").exists() == tallied
+        with django_assert_num_queries(1 if tallied else 3):
+            assert common_tags([wide, narrow]) == {wide.pk}
+    finally:
+        tallies_rebuild()
