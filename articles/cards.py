@@ -27,8 +27,12 @@ def cards_html(ids: list[int], *, text: str = "") -> list[SafeString]:
         articles = Article.objects.published().for_cards()
         if text:
             articles = with_snippets(articles, text)
+        # The snippet is given even when there is none: a name the template
+        # looks up on the article and does not find costs more than drawing it.
         drawn = {
-            article.pk: render_to_string(TEMPLATE, {"article": article})
+            article.pk: render_to_string(
+                TEMPLATE, {"article": article, "snippet": getattr(article, "snippet", "")}
+            )
             for article in articles.in_order_of(missing)
         }
         if ttl:
