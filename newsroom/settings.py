@@ -137,7 +137,7 @@ if REDIS_URL:
                 "socket_connect_timeout": 1,
                 "socket_timeout": 1,
                 # Read by every public request (articles/caching.py).
-                "WATCHED_KEYS": ["data-state"],
+                "LEASED_KEYS": ["data-state"],
             },
         }
     }
