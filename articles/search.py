@@ -162,16 +162,6 @@ class _SQLiteBackend:
         )
 
 
-# PostgreSQL's GIN indexes of the search vectors, one for each branch of a
-# search (_PostgreSQLBackend.search), by the condition of its rows: each
-# branch of the OR is then answered by an index. Made by migration 0013; a
-# language given a configuration of its own needs an index of its own.
-GIN_INDEXES = {
-    "article_search_fr_gin": "WHERE language IN ('fr')",
-    "article_search_other_gin": "WHERE NOT (language IN ('fr'))",
-}
-
-
 class _PostgreSQLBackend:
     CONFIGS = {"fr": "newsroom_fr"}
     DEFAULT_CONFIG = "newsroom_en"
@@ -224,6 +214,25 @@ class _PostgreSQLBackend:
                 fragment_delimiter=" … ",
             ),
         )
+
+
+def _gin_indexes() -> dict[str, str]:
+    languages = ", ".join(f"'{language}'" for language in _PostgreSQLBackend.CONFIGS)
+    indexes = {
+        f"article_search_{language}_gin": f"WHERE language IN ('{language}')"
+        for language in _PostgreSQLBackend.CONFIGS
+    }
+    indexes["article_search_other_gin"] = f"WHERE NOT (language IN ({languages}))"
+    return indexes
+
+
+# PostgreSQL's GIN indexes of the search vectors, one for each branch of a
+# search (_PostgreSQLBackend.search), by the condition of its rows: each
+# branch of the OR is then answered by an index. Made from the languages with
+# a configuration of their own, so that a language added there needs its
+# index; the migrations make them (0013), and tests/test_indexes.py checks
+# that the database has these and no others.
+GIN_INDEXES = _gin_indexes()
 
 
 class _ContainsBackend:

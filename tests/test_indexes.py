@@ -165,6 +165,19 @@ def test_a_searchs_matches_are_found_by_the_indexes_alone(archive, query):
         assert not any("search_vector" in step for step in filters), "\n".join(steps)
 
 
+@postgresql_only
+def test_the_database_has_a_search_index_for_each_branch_and_no_other(db):
+    """A language given a configuration of its own makes a branch of its own,
+    and so a GIN_INDEXES entry: without a migration that creates it, this fails
+    (searches would stay right, but check each match's vector again)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'articles_article' "
+            "AND indexdef LIKE '%%USING gin (search_vector)%%'"
+        )
+        assert {name for (name,) in cursor.fetchall()} == set(GIN_INDEXES)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's memory for a query")
 def test_a_search_has_memory_enough_for_an_exact_bitmap():
     """With PostgreSQL's 4 MB, the bitmap of a common word's matches at a

@@ -6,7 +6,7 @@ every row, PostgreSQL could not tell from the index which branch a row had
 matched, and checked the OR again on each match, reading its search vector
 from out-of-line storage: most of the time of a search for a common word. An
 index for each branch, whose condition is the branch's language, answers the
-whole OR from the indexes. The app names them in `articles.search.GIN_INDEXES`;
+whole OR from the indexes. The app derives their names in `articles.search.GIN_INDEXES`;
 this migration keeps its own copy, as the indexes stood when it was written.
 """
 
