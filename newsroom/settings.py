@@ -4,6 +4,7 @@ Defaults are safe for development; every variable is listed with its default
 in the README's settings table.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -130,9 +131,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # articles is lossy, and every article on a lossy page has its search
     # vector read again to check it: each of the search's counts took
     # seconds. In 64 MB it is exact, and they take a tenth of that.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c work_mem={env.str('DATABASE_WORK_MEM', default='64MB')}"
-    )
+    work_mem = env.str("DATABASE_WORK_MEM", default="64MB")
+    if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", work_mem):
+        raise ImproperlyConfigured(
+            "DATABASE_WORK_MEM is an amount of memory such as 64MB (in kB, MB or GB), "
+            f"not {work_mem!r}"
+        )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    # After any options DATABASE_URL gives, which it keeps.
+    options["options"] = f"{options.get('options', '')} -c work_mem={work_mem}".strip()
 
 # Local memory (one cache a process) by default; Redis, shared by every
 # process and so invalidated in all of them at once, when REDIS_URL is set.
