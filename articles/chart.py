@@ -9,7 +9,7 @@ from html import escape
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 
-from .querystring import with_dates
+from .querystring import dated
 
 WIDTH, HEIGHT = 720, 160
 # Room under the bars for the years.
@@ -111,12 +111,13 @@ def chart_of(counts: dict[datetime.date, int], params: QueryDict) -> Chart | Non
     slot = WIDTH / len(months)
     plot = HEIGHT - AXIS
     bars, ticks = [], []
+    month_query = dated(params)
     # Label every year when they fit, else every few years.
     every = max(1, round(len(months) / 12 / 8))
     for i, month in enumerate(months):
         count = counts.get(month, 0)
         end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-        query, _ = with_dates(params, month.isoformat(), end.isoformat(), toggle=False)
+        query = month_query(month.isoformat(), end.isoformat())
         height = round((plot - 6) * count / peak, 2)
         x = round(i * slot, 2)
         bars.append(Bar(month, count, query, x, round(plot - height, 2), height))

@@ -1,5 +1,6 @@
 """Links that change one filter of the current query string and keep the rest."""
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.http import QueryDict
@@ -24,13 +25,24 @@ def toggled(params: QueryDict, key: str, value: str, *, repeatable: bool) -> tup
     return urlencode([*pairs, (key, value)]), False
 
 
+DATES = ("published_after", "published_before")
+
+
+def dated(params: QueryDict) -> Callable[[str, str], str]:
+    """A maker of the query string limited to the days `start` to `end` (ISO
+    dates, which need no escaping), for many ranges of the same query (a
+    chart's bars): the rest is encoded once."""
+    kept = urlencode(query_pairs(params, drop=DATES))
+    prefix = f"{kept}&" if kept else ""
+    return lambda start, end: f"{prefix}{DATES[0]}={start}&{DATES[1]}={end}"
+
+
 def with_dates(params: QueryDict, start: str, end: str, *, toggle=True) -> tuple[str, bool]:
     """The query string limited to the days `start` to `end`, and whether it was.
 
     With `toggle`, a range already in force is taken away instead.
     """
-    active = params.get("published_after") == start and params.get("published_before") == end
-    pairs = query_pairs(params, drop=("published_after", "published_before"))
-    if not (active and toggle):
-        pairs += [("published_after", start), ("published_before", end)]
-    return urlencode(pairs), active
+    active = params.get(DATES[0]) == start and params.get(DATES[1]) == end
+    if active and toggle:
+        return urlencode(query_pairs(params, drop=DATES)), active
+    return dated(params)(start, end), active
