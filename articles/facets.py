@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django_countries import countries
 
 from .models import Source, SourceKind, Tag, language_name
-from .querystring import toggled, with_dates
+from .querystring import toggler, with_dates
 
 TOP_TAGS = 15
 TOP_SOURCES = 12
@@ -35,10 +35,11 @@ class Facet:
 
 def _facet(name, title, rows, params, *, label, repeatable=False) -> Facet:
     values = []
+    toggle = toggler(params, name, repeatable=repeatable)
     for *keys, count in rows:
         if keys[0] in (None, ""):
             continue
-        query, active = toggled(params, name, keys[0], repeatable=repeatable)
+        query, active = toggle(keys[0])
         values.append(FacetValue(label(*keys), count, query, active))
     return Facet(name, title, values)
 

@@ -14,15 +14,20 @@ def query_pairs(params: QueryDict, *, drop: tuple[str, ...] = ()) -> Pairs:
     return [(k, v) for k, values in params.lists() for v in values if k not in ("page", *drop)]
 
 
-def toggled(params: QueryDict, key: str, value: str, *, repeatable: bool) -> tuple[str, bool]:
-    """The query string with `key=value` added (or removed, if already there),
-    and whether it was there. A key that is not repeatable is replaced."""
+def toggler(params: QueryDict, key: str, *, repeatable: bool) -> Callable[[str], tuple[str, bool]]:
+    """A maker, for many values of `key` (a facet's), of the query string with
+    `key=value` added (or removed, if already there), and whether it was there.
+    A key that is not repeatable is replaced. The rest is encoded once."""
     pairs = query_pairs(params)
-    if (key, value) in pairs:
-        return urlencode([p for p in pairs if p != (key, value)]), True
-    if not repeatable:
-        pairs = [p for p in pairs if p[0] != key]
-    return urlencode([*pairs, (key, value)]), False
+    kept = urlencode(pairs if repeatable else [p for p in pairs if p[0] != key])
+    prefix = f"{kept}&" if kept else ""
+
+    def toggle(value: str) -> tuple[str, bool]:
+        if (key, value) in pairs:
+            return urlencode([p for p in pairs if p != (key, value)]), True
+        return prefix + urlencode([(key, value)]), False
+
+    return toggle
 
 
 DATES = ("published_after", "published_before")
