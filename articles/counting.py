@@ -22,7 +22,8 @@ from .models import Article, Source
 
 class _SQLiteMonthKey(Func):
     """A key from which the reader's month of a stored UTC time follows: its
-    day, or on the days that a month of the reader's may begin or end, its hour.
+    month, or on the days that a month of the reader's may begin or end, its
+    hour.
 
     TruncMonth on SQLite converts each row in Python, which cost most of a
     search's time; these keys are cut from the stored text by SQLite itself,
@@ -37,7 +38,7 @@ class _SQLiteMonthKey(Func):
             expression,
             template=(
                 f"CASE WHEN substr(%(expressions)s, 9, 2) IN ({days}) "
-                "THEN substr(%(expressions)s, 1, 13) ELSE substr(%(expressions)s, 1, 10) END"
+                "THEN substr(%(expressions)s, 1, 13) ELSE substr(%(expressions)s, 1, 7) END"
             ),
         )
 
@@ -45,8 +46,8 @@ class _SQLiteMonthKey(Func):
 @lru_cache(maxsize=1 << 16)
 def _month_of(key: str, zone) -> str:
     """The reader's month ("2024-03") of a `_SQLiteMonthKey`, in `zone`."""
-    if len(key) == 10:
-        return key[:7]
+    if len(key) == 7:
+        return key
     hour = datetime.datetime.fromisoformat(key + ":00").replace(tzinfo=datetime.UTC)
     local = hour.astimezone(zone)
     return f"{local.year:04}-{local.month:02}"
