@@ -440,13 +440,14 @@ class ArticleQuerySet(ChangeTrackingQuerySet):
         rows = {row.pk: row for row in self.filter(pk__in=ids).order_by()} if ids else {}
         return [rows[pk] for pk in ids if pk in rows]
 
-    def related_to(self, article: "Article", *, limit: int = 5, recent: int = 50):
-        """Other articles sharing the most tags with `article`, newest first.
+    def related_to(self, article: "Article", *, tags=None, limit: int = 5, recent: int = 50):
+        """Other articles sharing the most tags with `article` (whose `tags` a
+        page may have read already), newest first.
 
         Among the `recent` newest articles of each of its tags: a sidebar does
         not count through a tag that is on a fifth of the archive.
         """
-        tags = list(article.tags.all())
+        tags = list(article.tags.all() if tags is None else tags)
         if not tags:
             return self.none()
         newest = (F("published_at").desc(nulls_last=True), "-pk")

@@ -224,10 +224,11 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        context["tags"] = SimpleLazyObject(lambda: list(article.tags.all()))
+        tags = SimpleLazyObject(lambda: list(article.tags.all()))
+        context["tags"] = tags
         context["copies"] = SimpleLazyObject(lambda: list(article.copies.select_related("source")))
         context["related"] = SimpleLazyObject(
-            lambda: list(Article.objects.published().related_to(article))
+            lambda: list(Article.objects.published().related_to(article, tags=tags))
         )
         user = self.request.user
         context["is_preview"] = (

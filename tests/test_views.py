@@ -216,6 +216,17 @@ def test_detail_query_count_does_not_grow_with_tags_or_related(client):
     assert _query_count(client, big.get_absolute_url()) == one
 
 
+def test_an_article_page_reads_its_tags_once(client):
+    """The tags shown and the related sidebar's tags are one read, not two."""
+    article = ArticleFactory(tags=TagFactory.create_batch(3))
+    ArticleFactory(tags=list(article.tags.all()))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    reads = [q for q in queries if 'INNER JOIN "articles_article_tags"' in q["sql"]]
+    assert len([q for q in reads if 'FROM "articles_tag"' in q["sql"]]) == 1
+
+
 def test_index_query_counts_do_not_grow_with_rows(client):
     """Per-source and per-tag counts come from one annotated query."""
     _populate(1)
