@@ -140,7 +140,10 @@ def _coming_due(after: datetime.datetime, until: datetime.datetime) -> dict[int,
     ids = list(
         Article.objects.filter(
             Q(published_at__gt=after, published_at__lte=until)
-            | Q(publish_at__gt=after, publish_at__lte=until)
+            | Q(publish_at__gt=after, publish_at__lte=until),
+            # The list's index is led by the status: without it, PostgreSQL
+            # walks all of it for the range of dates (100 ms at a million).
+            status=ArticleStatus.PUBLISHED,
         )
         .order_by()
         .values_list("pk", flat=True)
