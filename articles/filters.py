@@ -20,6 +20,7 @@ from .caching import memoised
 from .forms import FastSelect, FastSelectMultiple, options_html
 from .models import Article, Source, SourceKind, Tag, common_tags
 from .search import search_articles
+from .tallies import tallied_values
 
 ORDERINGS = {
     "relevance": ("-rank", F("published_at").desc(nulls_last=True), "-pk"),
@@ -84,12 +85,17 @@ SHOWN_CHOICES = {
         Source.objects.filter(is_active=True).values_list("country", flat=True).distinct(),
         empty_label="Any country",
     ),
-    "language": lambda: _in_use(
-        LANGUAGE_CHOICES,
-        Article.objects.published().order_by().values_list("language", flat=True).distinct(),
-        empty_label="Any language",
-    ),
+    "language": lambda: _in_use(LANGUAGE_CHOICES, _languages(), empty_label="Any language"),
 }
+
+
+def _languages():
+    """The languages of the public articles: from the tallies, as looking
+    through the articles for them took 180 ms at a million on PostgreSQL."""
+    tallied = tallied_values("language")
+    if tallied is not None:
+        return tallied
+    return Article.objects.published().order_by().values_list("language", flat=True).distinct()
 
 
 def _options(name: str) -> str:

@@ -315,6 +315,19 @@ def tallied_totals(kind: str) -> Counter | None:
     return totals
 
 
+def tallied_values(facet: str) -> set[str] | None:
+    """The values of `facet` (a language, a country, ...) that some public
+    article has. None when nothing is tallied yet."""
+    clock = _clock()
+    if clock is None:
+        return None
+    counts = Counter(dict(Tally.objects.filter(scope="", facet=facet).values_list("value", "n")))
+    for (scope, (name, value)), n in _since_clock(clock).items():
+        if scope == "" and name == facet:
+            counts[value] += n
+    return {value for value, n in counts.items() if n > 0}
+
+
 def with_tallied_totals(objects: QuerySet, kind: str) -> list | None:
     """The tags or outlets of `objects`, each with its `article_count` from the
     tallies (see `tallied_totals`); None when nothing is tallied yet."""

@@ -179,3 +179,21 @@ def test_the_form_offers_the_countries_and_languages_the_coverage_has(client, co
     response = client.get("/?country=FR")
     assert response.status_code == 200
     assert titles(response) == set()
+
+
+def _languages_offered(client) -> list[str]:
+    page = client.get("/").text
+    languages = re.search(r'<select id="id_language" name="language">(.*?)</select>', page)
+    return re.findall(r'<option value="([^"]*)"', languages.group(1))
+
+
+def test_the_languages_offered_are_those_of_what_is_published(client, coverage):
+    """Read from the tallies: a draft's language is not offered until it is published."""
+    draft = ArticleFactory(title="Borrador", language="es", status=ArticleStatus.DRAFT)
+    assert _languages_offered(client) == ["", "en", "fr"]
+    draft.status = ArticleStatus.PUBLISHED
+    draft.save()
+    # In the order of their names: English, French, Spanish.
+    assert _languages_offered(client) == ["", "en", "fr", "es"]
+    coverage["french"].delete()
+    assert _languages_offered(client) == ["", "en", "es"]
