@@ -301,3 +301,20 @@ def test_the_ids_of_a_run_of_pages_are_kept_together(client, beat, monkeypatch):
     assert pages[1] + pages[2] + pages[3] == newest
     # Page 3 starts a run of its own: one query more than page 2, for its ids.
     assert pages[3, "queries"] == pages[2, "queries"] + 1
+
+
+@override_settings(CACHE_PAGES=False, CACHE_AGGREGATES=False)
+def test_with_nothing_kept_a_page_reads_only_its_own_ids(client, beat):
+    """A run of ten pages' ids is read to be kept; with nothing kept, each page
+    reads its own twenty, which for a rare tag is a tenth of the walk."""
+    ArticleFactory.create_batch(44, tags=[beat["tag"]])
+    newest = [a.title for a in Article.objects.published()]
+    with CaptureQueriesContext(connection) as queries:
+        titles = card_titles(client.get("/?page=2"))
+    assert titles == newest[20:40]
+    pages = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "articles_article"."id" AS "pk"') and "LIMIT" in q["sql"]
+    ]
+    assert len(pages) == 1 and pages[0].endswith("LIMIT 20 OFFSET 20"), pages
