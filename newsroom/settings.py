@@ -138,12 +138,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             f"not {work_mem!r}"
         )
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    # JIT compiling, which PostgreSQL starts for any query it prices high (a
-    # cold list's or article's at a million), cost them more than it saved:
-    # 30 ms of compiling for an article page of 100. Off, unless DATABASE_URL's
-    # own options, which come after and are kept, turn it on. work_mem last.
+    # Two things PostgreSQL starts for a query it prices high (a cold list's
+    # or article's at a million) cost a page more than they saved: compiling
+    # it (30 ms of an article page's 100), and parallel workers, which take
+    # the cores that the other app processes serve pages on (an article page
+    # under load: 8 a second with them, 25 without). Both off, unless
+    # DATABASE_URL's own options, which come after and are kept, say
+    # otherwise; work_mem last.
+    defaults = "-c jit=off -c max_parallel_workers_per_gather=0"
     given = options.get("options", "")
-    options["options"] = " ".join(filter(None, ["-c jit=off", given, f"-c work_mem={work_mem}"]))
+    options["options"] = " ".join(filter(None, [defaults, given, f"-c work_mem={work_mem}"]))
 
 # Local memory (one cache a process) by default; Redis, shared by every
 # process and so invalidated in all of them at once, when REDIS_URL is set.
