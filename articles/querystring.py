@@ -42,12 +42,10 @@ def dated(params: QueryDict) -> Callable[[str, str], str]:
     return lambda start, end: f"{prefix}{DATES[0]}={start}&{DATES[1]}={end}"
 
 
-def with_dates(params: QueryDict, start: str, end: str, *, toggle=True) -> tuple[str, bool]:
-    """The query string limited to the days `start` to `end`, and whether it was.
-
-    With `toggle`, a range already in force is taken away instead.
-    """
+def with_dates(params: QueryDict, start: str, end: str) -> tuple[str, bool]:
+    """The query string limited to the days `start` to `end` (or without them,
+    if that range is already in force), and whether it was."""
     active = params.get(DATES[0]) == start and params.get(DATES[1]) == end
-    if active and toggle:
+    if active:
         return urlencode(query_pairs(params, drop=DATES)), active
     return dated(params)(start, end), active
