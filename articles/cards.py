@@ -39,7 +39,7 @@ class Card:
     source_name: str
     wire_name: str
     # The time in the reader's zone, for <time datetime>, and the day to show.
-    datetime: str
+    iso_time: str
     day: str
     summary: str
     snippet: SafeString
@@ -97,7 +97,7 @@ def cards_of(ids: list[int], *, text: str = "") -> dict[int, Card]:
             source_url=page_url("articles:source_detail", source_slug, prefix=prefix),
             source_name=source_name,
             wire_name=wire_name or "",
-            datetime=iso,
+            iso_time=iso,
             day=day,
             summary=Truncator(summary).words(SUMMARY_WORDS, truncate=" …"),
             snippet=highlight(snippet),
