@@ -5,18 +5,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.search import highlight as highlight_snippet
-
 # What could end the <script> element or start markup inside it, as JSON escapes.
 _SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 register = template.Library()
-
-
-@register.filter
-def highlight(snippet: str | None) -> SafeString:
-    """A search snippet, escaped, with its hits in <mark>."""
-    return highlight_snippet(snippet)
 
 
 @register.simple_tag(takes_context=True)
