@@ -20,7 +20,7 @@ from .caching import memoised
 from .forms import FastSelect, FastSelectMultiple, options_html
 from .models import Article, Source, SourceKind, Tag, common_tags
 from .search import search_articles
-from .tallies import tallied_values
+from .tallies import tallied_counts
 
 ORDERINGS = {
     "relevance": ("-rank", F("published_at").desc(nulls_last=True), "-pk"),
@@ -92,9 +92,9 @@ SHOWN_CHOICES = {
 def _languages():
     """The languages of the public articles: from the tallies, as looking
     through the articles for them took 180 ms at a million on PostgreSQL."""
-    tallied = tallied_values("language")
+    tallied = tallied_counts([""], facets=["language"])
     if tallied is not None:
-        return tallied
+        return {code for code, n in tallied["language"].items() if n > 0}
     return Article.objects.published().order_by().values_list("language", flat=True).distinct()
 
 

@@ -278,21 +278,24 @@ def _since_clock(clock: TallyClock) -> Counter:
     return Counter({key: sign * n for key, n in _count(coming, at=later, since=earlier).items()})
 
 
-def tallied_counts(scopes: list[str]) -> dict[str, Counter] | None:
+def tallied_counts(
+    scopes: list[str], *, facets: list[str] | None = None
+) -> dict[str, Counter] | None:
     """The counts of the public articles in the union of `scopes` (which must not
-    overlap), facet by facet: {"all": {"": total}, "tag": {"12": n}, ...}.
-    None when nothing is tallied yet."""
+    overlap), facet by facet: {"all": {"": total}, "tag": {"12": n}, ...}; only
+    `facets`' if given. None when nothing is tallied yet."""
     clock = _clock()
     if clock is None:
         return None
     counts: dict[str, Counter] = defaultdict(Counter)
-    for facet, value, n in Tally.objects.filter(scope__in=scopes).values_list(
-        "facet", "value", "n"
-    ):
+    rows = Tally.objects.filter(scope__in=scopes)
+    if facets is not None:
+        rows = rows.filter(facet__in=facets)
+    for facet, value, n in rows.values_list("facet", "value", "n"):
         counts[facet][value] += n
     wanted = set(scopes)
     for (scope, (facet, value)), n in _since_clock(clock).items():
-        if scope in wanted:
+        if scope in wanted and (facets is None or facet in facets):
             counts[facet][value] += n
     return counts
 
@@ -313,19 +316,6 @@ def tallied_totals(kind: str) -> Counter | None:
         if facet == "all" and scope.startswith(prefix):
             totals[int(scope.removeprefix(prefix))] += n
     return totals
-
-
-def tallied_values(facet: str) -> set[str] | None:
-    """The values of `facet` (a language, a country, ...) that some public
-    article has. None when nothing is tallied yet."""
-    clock = _clock()
-    if clock is None:
-        return None
-    counts = Counter(dict(Tally.objects.filter(scope="", facet=facet).values_list("value", "n")))
-    for (scope, (name, value)), n in _since_clock(clock).items():
-        if scope == "" and name == facet:
-            counts[value] += n
-    return {value for value, n in counts.items() if n > 0}
 
 
 def with_tallied_totals(objects: QuerySet, kind: str) -> list | None:
