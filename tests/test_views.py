@@ -329,3 +329,34 @@ def test_page_titles_say_what_the_page_is(client):
         client.get("/?tag=stca").text
     )
     assert "<title>“roxham” — 0 articles · Newsroom</title>" in client.get("/?q=roxham").text
+
+
+def test_a_card_shows_its_outlet_wire_date_summary_and_tags(client):
+    """What a card prints, made from values (articles/cards.py): the outlet and
+    the wire service, the date in the newsroom's zone, the summary cut at 60
+    words, the tags by name, and an undated article said to be so."""
+    outlet = SourceFactory(name="Le Droit", slug="le-droit")
+    wire = SourceFactory(name="Canadian Press", slug="cp")
+    ArticleFactory(
+        title="Wire story",
+        source=outlet,
+        wire_service=wire,
+        published_at=datetime.datetime(2023, 3, 25, 3, 30, tzinfo=datetime.UTC),
+        summary=" ".join(f"w{i}" for i in range(70)),
+        tags=[
+            TagFactory(name="Roxham Road", slug="roxham"),
+            TagFactory(name="Asylum", slug="asylum"),
+        ],
+    )
+    ArticleFactory(title="Undated story", source=outlet, published_at=None)
+    html = client.get("/").text
+    wired, undated = html.split('<article class="card">')[1:3]
+    assert '<a href="/sources/le-droit/">Le Droit</a> · via Canadian Press' in wired
+    # 03:30 UTC is the evening before in Toronto.
+    assert '<time datetime="2023-03-24T23:30:00-0400">24 Mar 2023</time>' in wired
+    assert " ".join(f"w{i}" for i in range(60)) + " …</p>" in wired
+    assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', wired) == [
+        ("/tags/asylum/", "Asylum"),
+        ("/tags/roxham/", "Roxham Road"),
+    ]
+    assert "Undated story" in undated and "date not given" in undated
