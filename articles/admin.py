@@ -7,9 +7,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import ImportForm
+from .history_admin import RoleCheckedHistoryAdmin
 from .models import (
     Article,
     ArticleStatus,
@@ -65,7 +65,7 @@ def _transition_action(status: str, description: str, permission: str):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(RoleCheckedHistoryAdmin):
     list_display = [
         "title",
         "status",
@@ -149,7 +149,8 @@ class ArticleAdmin(SimpleHistoryAdmin):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         user = request.user
         article = obj or Article(created_by=user)
-        current = obj.status if obj else ArticleStatus.DRAFT
+        # From the database: `obj` may be an old version, on the history's revert form.
+        current = Article.objects.stored_status(obj)
 
         class StatusForm(form_class):
             """Offers only the statuses this user may move this article to."""
@@ -163,6 +164,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
                     ]
 
         return StatusForm
+
+    def revert_initial(self, version, form):
+        # A revert restores the text and details; the article stays where it
+        # is in the workflow unless the editor picks another status.
+        initial = super().revert_initial(version, form)
+        initial.pop("status", None)
+        return initial
 
     @admin.display(description="also published by")
     def also_published_by(self, obj):
@@ -190,9 +198,11 @@ class ArticleAdmin(SimpleHistoryAdmin):
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
-        before = form.initial.get("status", ArticleStatus.DRAFT) if change else ArticleStatus.DRAFT
+        # Where it stands in the database, not the form's initial data, which a
+        # crafted post or an old version on the revert form can make anything.
+        before = Article.objects.stored_status(obj)
         if obj.status != before:
-            # The form offered only allowed statuses; this records who moved it.
+            # Checked again here, and recorded: who moved it, and when.
             obj.transition(obj.status, user=request.user, from_status=before, save=False)
         super().save_model(request, obj, form, change)
         if not change or "body" in form.changed_data:
@@ -217,7 +227,7 @@ class ArticleCountMixin:
 
 
 @admin.register(Source)
-class SourceAdmin(ArticleCountMixin, SimpleHistoryAdmin):
+class SourceAdmin(ArticleCountMixin, RoleCheckedHistoryAdmin):
     list_display = ["name", "kind", "country", "language", "is_active", "article_total"]
     list_filter = ["kind", "is_active", "country", "language"]
     search_fields = ["name", "homepage", "description"]
@@ -248,7 +258,7 @@ class SourceAdmin(ArticleCountMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ArticleCountMixin, SimpleHistoryAdmin):
+class TagAdmin(ArticleCountMixin, RoleCheckedHistoryAdmin):
     list_display = ["name", "kind", "article_total"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases", "description"]

@@ -480,6 +480,13 @@ class ArticleQuerySet(ChangeTrackingQuerySet):
             .order_by("-shared_tags", *newest)[:limit]
         )
 
+    def stored_status(self, article: "Article | None") -> str:
+        """The status `article` has in the database: draft for one not saved (or deleted)."""
+        if article is None or article.pk is None:
+            return ArticleStatus.DRAFT
+        stored = Article.objects.filter(pk=article.pk).values_list("status", flat=True).first()
+        return stored or ArticleStatus.DRAFT
+
     def transition(self, status: str, *, user) -> tuple[list["Article"], list["Article"]]:
         """Move each article here that `user` may move to `status`, in one
         transaction, through `Article.transition` (so history records each).
