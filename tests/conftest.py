@@ -18,6 +18,23 @@ def editor_client(client, editor):
 
 
 @pytest.fixture
+def people(db):
+    """Staff in each role: an editor, a contributor who wrote something, and another."""
+    from django.contrib.auth.models import Group
+
+    def member(group, username):
+        user = UserFactory(username=username, is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return {
+        "editor": member("Editors", "ed"),
+        "author": member("Contributors", "cory"),
+        "other": member("Contributors", "olive"),
+    }
+
+
+@pytest.fixture
 def user(db):
     return UserFactory()
 

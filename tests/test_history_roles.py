@@ -2,21 +2,14 @@
 every model, GET and POST (django-simple-history checks only "may view")."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.forms import MultiWidget
 
 from articles.models import Article, ArticleStatus, Source, Tag
-from tests.factories import ArticleFactory, SourceFactory, TagFactory, UserFactory
+from tests.factories import ArticleFactory, SourceFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
 DRAFT, PUBLISHED, ARCHIVED = ArticleStatus.DRAFT, ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED
-
-
-def member(group, username):
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 def posted(form, **changes) -> dict:
@@ -38,15 +31,6 @@ def posted(form, **changes) -> dict:
             data[name] = "" if value is None else value
     data.update(changes)
     return data
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "editor": member("Editors", "ed"),
-        "author": member("Contributors", "cory"),
-        "other": member("Contributors", "olive"),
-    }
 
 
 def urls(model_name, obj):

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleStatus
 from tests.factories import ArticleFactory
-from tests.test_history_roles import people  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
