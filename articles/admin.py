@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
+from .autocomplete import SafeAutocompleteMixin
 from .forms import ImportForm
 from .history_admin import RoleCheckedHistoryAdmin
 from .models import (
@@ -65,7 +66,7 @@ def _transition_action(status: str, description: str, permission: str):
 
 
 @admin.register(Article)
-class ArticleAdmin(RoleCheckedHistoryAdmin):
+class ArticleAdmin(SafeAutocompleteMixin, RoleCheckedHistoryAdmin):
     list_display = [
         "title",
         "status",

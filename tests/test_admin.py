@@ -169,3 +169,24 @@ def test_admin_requires_login(client):
     response = client.get(LIST_URL)
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("source", "abc"),
+        ("wire_service", "abc"),
+        ("tags", ["abc"]),
+        ("tags", ["1.5", "x"]),
+        ("source", "99999999999999999999999"),
+        ("tags", ["-99999999999999999999999"]),
+    ],
+)
+def test_an_id_that_is_no_number_is_a_form_error(editor_client, field, value):
+    """The autocomplete widgets drew the posted values again by looking them up:
+    a value that is no id answered 500 instead of the form's own error."""
+    data = {**article_form(SourceFactory(), TagFactory.create_batch(1)), field: value}
+    response = editor_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Article.objects.exists()
