@@ -73,7 +73,6 @@ class ImportForm(forms.Form):
         label="or paste the page",
         required=False,
         strip=False,
-        max_length=settings.IMPORT_MAX_BYTES,
         help_text="For paywalled pages: the page's HTML source, or its text copied from the "
         "browser (headline, byline and date at the top).",
         widget=forms.Textarea(attrs={"rows": 14, "cols": 100}),
@@ -95,8 +94,22 @@ class ImportForm(forms.Form):
         except InvalidURL as error:
             raise forms.ValidationError("Give an http or https address.") from error
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser stops a paste at this many characters: never fewer bytes.
+        self.fields["content"].widget.attrs["maxlength"] = settings.IMPORT_MAX_BYTES
+
     def clean_content(self):
-        return self.cleaned_data["content"].replace("\x00", "")
+        content = self.cleaned_data["content"].replace("\x00", "")
+        size, limit = len(content.encode()), settings.IMPORT_MAX_BYTES
+        if size > limit:
+            # The limit of a fetched page too (IMPORT_MAX_BYTES): one rule for a page.
+            raise forms.ValidationError(
+                f"The pasted page is {size / 1e6:.1f} MB; an import takes pages of up to "
+                f"{limit / 1e6:.1f} MB, pasted or fetched. Paste the article's part of the "
+                "page, or its text."
+            )
+        return content
 
     def clean(self):
         cleaned = super().clean()

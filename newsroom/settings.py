@@ -256,6 +256,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 IMPORT_ALLOW_PRIVATE_ADDRESSES = env.bool("IMPORT_ALLOW_PRIVATE_ADDRESSES", default=False)
 IMPORT_TIMEOUT = env.float("IMPORT_TIMEOUT", default=20.0)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_000_000)
+# A pasted page is held to that same limit, by the import form, which says so.
+# The form posts multipart, where a field counts its UTF-8 bytes, and its
+# textarea lets a browser send IMPORT_MAX_BYTES characters of up to three bytes
+# each: the request may be that large, so that any paste reaches the form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * IMPORT_MAX_BYTES + 64 * 1024
 IMPORT_MAX_REDIRECTS = env.int("IMPORT_MAX_REDIRECTS", default=5)
 IMPORT_USER_AGENT = env.str(
     "IMPORT_USER_AGENT",
