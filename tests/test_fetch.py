@@ -1,9 +1,16 @@
 import gzip
+import re
 import time
 
 import pytest
 
-from articles.services.fetch import FEED_TYPES, FetchError, content_decode, page_fetch
+from articles.services.fetch import (
+    FEED_TYPES,
+    FetchError,
+    _refuse_address,
+    content_decode,
+    page_fetch,
+)
 
 FRENCH = "Le café de la rue Saint-Denis, à Montréal, a rouvert ses portes après l'été, déjà."
 PAGE = "<html><body><p>Bonjour, café déjà vu.</p></body></html>"
@@ -26,6 +33,80 @@ def test_private_addresses_are_refused_by_default(site, settings):
         with pytest.raises(FetchError, match="does not fetch from"):
             page_fetch(url=address)
     assert site.requests == []
+
+
+# Addresses no import may reach, with why, as an editor reads it. The IPv6
+# forms that carry an IPv4 address are judged by that address too.
+NOT_PUBLIC = [
+    ("127.0.0.1", "loopback"),
+    ("127.1.2.3", "loopback"),
+    ("0.0.0.0", "private"),  # this machine, on Linux
+    ("10.1.2.3", "private"),
+    ("172.16.5.4", "private"),
+    ("192.168.1.1", "private"),
+    ("169.254.169.254", "link-local"),  # cloud metadata
+    ("100.64.0.1", "not on the public internet"),  # carrier-grade NAT
+    ("192.0.2.1", "private"),  # documentation
+    ("224.0.0.1", "not on the public internet"),  # multicast
+    ("255.255.255.255", "private"),
+    ("::1", "loopback"),
+    ("::", "private"),
+    ("fe80::1", "link-local"),
+    ("fc00::1", "private"),
+    ("fd12:3456::1", "private"),
+    ("ff02::1", "not on the public internet"),  # link-local multicast
+    ("ff0e::1", "not on the public internet"),  # global multicast
+    ("2001:db8::1", "private"),
+    ("::ffff:127.0.0.1", "(this machine), 127.0.0.1 inside an IPv6 address"),  # IPv4-mapped
+    ("::ffff:a9fe:a9fe", "link-local address, 169.254.169.254 inside an IPv6 address"),
+    ("::7f00:1", "(this machine), 127.0.0.1 inside an IPv6 address"),  # IPv4-compatible
+    ("::a00:1", "private network address, 10.0.0.1 inside"),
+    ("::ffff:0:7f00:1", "(this machine), 127.0.0.1 inside an IPv6 address"),  # IPv4-translated
+    ("::ffff:0:c0a8:101", "private network address, 192.168.1.1 inside"),
+    ("64:ff9b::7f00:1", "(this machine), 127.0.0.1 inside an IPv6 address"),  # NAT64
+    ("64:ff9b::a9fe:a9fe", "link-local address, 169.254.169.254 inside"),
+    ("64:ff9b::a00:1", "private network address, 10.0.0.1 inside"),
+    ("64:ff9b:1::808:808", "private"),  # local-use NAT64: the operator's own
+    ("64:ff9b:1:7f00:1::", "private"),
+    ("2002:7f00:1::1", "(this machine), 127.0.0.1 inside an IPv6 address"),  # 6to4
+    ("2002:a9fe:a9fe::", "link-local address, 169.254.169.254 inside"),
+    ("2002:808:808::1", "private"),  # 6to4 is not globally routed any more
+    # Teredo, whose client address is stored inverted (XOR): here 127.0.0.1.
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "(this machine), 127.0.0.1 inside"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "private"),
+]
+# Public addresses, including NAT64 of a public IPv4 address: an IPv6-only
+# host behind DNS64 reaches every IPv4-only site that way, and the gateway
+# delivers to the public address written in it.
+PUBLIC = [
+    "8.8.8.8",
+    "1.1.1.1",
+    "2606:4700::1111",
+    "2001:4860:4860::8888",
+    "::ffff:8.8.8.8",
+    "64:ff9b::808:808",
+    "64:ff9b::1.1.1.1",
+]
+
+
+@pytest.mark.parametrize(("address", "reason"), NOT_PUBLIC)
+def test_addresses_off_the_public_internet_are_refused(site, settings, address, reason):
+    settings.IMPORT_ALLOW_PRIVATE_ADDRESSES = False
+    host = f"[{address}]" if ":" in address else address
+    with pytest.raises(FetchError, match=f"does not fetch from .*: it is .*{re.escape(reason)}"):
+        page_fetch(url=f"http://{host}:{site.server.server_port}/")
+    assert site.requests == []
+
+
+@pytest.mark.parametrize("address", PUBLIC)
+def test_public_addresses_are_allowed(settings, address):
+    settings.IMPORT_ALLOW_PRIVATE_ADDRESSES = False
+    assert _refuse_address(address) is None
+
+
+def test_a_zone_on_a_link_local_address_does_not_hide_it(settings):
+    settings.IMPORT_ALLOW_PRIVATE_ADDRESSES = False
+    assert _refuse_address("fe80::1%eth0") == "a link-local address"
 
 
 def test_a_redirect_to_a_private_address_is_refused(site, settings):

@@ -4,9 +4,10 @@ http and https only; a time limit for the whole fetch, redirects included; a
 size cap, also on what a compressed body inflates to; a redirect limit; a
 User-Agent that says who asks; conditional GET for feeds. Addresses on
 loopback, private, link-local and other non-public networks are refused
-(server-side request forgery) unless IMPORT_ALLOW_PRIVATE_ADDRESSES is on,
-and the check is made on the address actually connected to, so a name that
-resolves differently a second time cannot slip through.
+(server-side request forgery), also when written inside an IPv6 address,
+unless IMPORT_ALLOW_PRIVATE_ADDRESSES is on, and the check is made on the
+address actually connected to, so a name that resolves differently a
+second time cannot slip through.
 """
 
 import codecs
@@ -69,13 +70,31 @@ class Fetched:
         return content_decode(content=self.content, declared=self.charset)
 
 
-def _refuse_address(address: str) -> str | None:
-    """Why connecting to `address` is refused, or None when it is allowed."""
-    if settings.IMPORT_ALLOW_PRIVATE_ADDRESSES:
-        return None
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which is
+# where packets to them end up: the IPv4-compatible form (deprecated, still
+# routed to IPv4 by some stacks), the IPv4-translated form of stateless
+# translators, and NAT64, whose gateway reaches private IPv4 networks too.
+# ::ffff:0:0/96 (IPv4-mapped), 6to4 and Teredo are unwrapped by ipaddress.
+IPV4_CARRIERS = (
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("64:ff9b::/96"),
+)
+# The local-use NAT64 prefix (64:ff9b:1::/48, RFC 8215) places the IPv4 where
+# the operator's prefix length says, which is not written in the address; it
+# needs no unwrapping, as ipaddress counts it private and it is refused whole.
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses that packets to `ip` are delivered to."""
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]  # Teredo: server, client
+    # :: and ::1 are in ::/96 but carry no IPv4 address.
+    if any(ip in net for net in IPV4_CARRIERS) and not (ip.is_loopback or ip.is_unspecified):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in found if address is not None]
+
+
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if ip.is_loopback:
         return "a loopback address (this machine)"
     if ip.is_link_local:
@@ -85,6 +104,23 @@ def _refuse_address(address: str) -> str | None:
     if not ip.is_global or ip.is_multicast:
         return "an address that is not on the public internet"
     return None
+
+
+def _refuse_address(address: str) -> str | None:
+    """Why connecting to `address` is refused, or None when it is allowed.
+
+    Allowed only when the address is global (ipaddress's registry of special
+    ranges, not a list kept here) and so is every IPv4 address it carries:
+    NAT64 of a public IPv4 address is allowed, as it is how an IPv6-only
+    host reaches every IPv4-only site.
+    """
+    if settings.IMPORT_ALLOW_PRIVATE_ADDRESSES:
+        return None
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    for inner in _embedded_ipv4(ip) if ip.version == 6 else ():
+        if why := _not_public(inner):
+            return f"{why}, {inner} inside an IPv6 address"
+    return _not_public(ip)
 
 
 def _resolve(host: str, port: int, timeout: float) -> list[str]:
