@@ -1,9 +1,11 @@
 import gzip
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from articles.models import ImportStatus
 from articles.services.fetch import (
     FEED_TYPES,
     FetchError,
@@ -11,6 +13,8 @@ from articles.services.fetch import (
     content_decode,
     page_fetch,
 )
+from articles.services.ingest import article_import_from_url
+from tests.web import FRAMINGS, PAGES, Stall, python_http_server
 
 FRENCH = "Le café de la rue Saint-Denis, à Montréal, a rouvert ses portes après l'été, déjà."
 PAGE = "<html><body><p>Bonjour, café déjà vu.</p></body></html>"
@@ -270,3 +274,44 @@ def test_chunked_responses_and_missing_content_type(site):
     fetched = page_fetch(url=site.url("/chunked"))
     assert fetched.content_type == ""
     assert "Chunked page with café." in fetched.text()
+
+
+# --- Every way a server frames a page and ends its connection -----------------
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_page_arrives_whole_however_the_server_frames_it(site, framing):
+    site.add("/page", PAGE, framing=framing)
+    fetched = page_fetch(url=site.url("/page"))
+    assert fetched.text() == PAGE
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_compressed_page_arrives_whole_however_the_server_frames_it(site, framing):
+    body = gzip.compress(PAGE.encode())
+    site.add("/page", body, headers={"Content-Encoding": "gzip"}, framing=framing)
+    assert page_fetch(url=site.url("/page")).text() == PAGE
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_server_that_stalls_mid_page_is_waited_for(site, settings, framing):
+    settings.IMPORT_TIMEOUT = 60  # the stall ends when the test says, well within it
+    stall = Stall()
+    site.add("/slow", PAGE, framing=framing, stall=stall)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fetching = pool.submit(page_fetch, url=site.url("/slow"))
+        assert stall.reached.wait(timeout=30)
+        assert not fetching.done()
+        stall.released.set()
+        assert fetching.result(timeout=30).text() == PAGE
+
+
+@pytest.mark.django_db
+def test_an_editor_imports_a_page_from_python_s_own_web_server(tmp_path):
+    with python_http_server(tmp_path) as base:
+        page = (PAGES / "wordpress_post.html").read_text().replace("{base}", base)
+        (tmp_path / "asylum.html").write_text(page)
+        record = article_import_from_url(url=f"{base}/asylum.html")
+    assert record.status == ImportStatus.DONE, record.message
+    assert record.article.title == "Ottawa widens asylum rules at the border"
+    assert "The minister is expected to appear" in record.article.body

@@ -203,7 +203,11 @@ class _Body:
 
     def read(self) -> bytes:
         out = bytearray()
-        while True:
+        # http.client closes the response once the body is complete (its
+        # length read, its last chunk, the server's close). When the server
+        # hangs up after it (HTTP/1.0, Connection: close), the socket is
+        # closed with it, so the loop asks before setting the next deadline.
+        while not self.response.isclosed():
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise _timeout()
@@ -217,8 +221,10 @@ class _Body:
                 raise FetchError(
                     "The server closed the connection before the page ended."
                 ) from error
-            if not chunk:
-                break
+            except (OSError, http.client.HTTPException) as error:
+                raise FetchError(
+                    f"The connection broke before the page was complete ({error})."
+                ) from error
             if self.inflater is None:
                 out += chunk
             else:
