@@ -306,6 +306,25 @@ def test_a_server_that_stalls_mid_page_is_waited_for(site, settings, framing):
         assert fetching.result(timeout=30).text() == PAGE
 
 
+# Without a length, chunks or compression, a page cut short looks complete:
+# "eof" cannot be told apart and is left out.
+@pytest.mark.parametrize("framing", ["keep-alive", "close", "chunked", "http/1.0"])
+def test_a_server_that_hangs_up_mid_page_is_an_error(site, framing):
+    site.add("/cut", PAGE, framing=framing, cut=20)
+    with pytest.raises(FetchError, match="closed the connection before the page was complete"):
+        page_fetch(url=site.url("/cut"))
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_compressed_page_cut_short_is_an_error(site, framing):
+    body = gzip.compress(PAGE.encode() * 50)
+    site.add(
+        "/cut", body, headers={"Content-Encoding": "gzip"}, framing=framing, cut=len(body) // 2
+    )
+    with pytest.raises(FetchError, match="closed the connection before the page was complete"):
+        page_fetch(url=site.url("/cut"))
+
+
 @pytest.mark.django_db
 def test_an_editor_imports_a_page_from_python_s_own_web_server(tmp_path):
     with python_http_server(tmp_path) as base:

@@ -202,7 +202,7 @@ class _Body:
         )
 
     def read(self) -> bytes:
-        out = bytearray()
+        out, received = bytearray(), 0
         # http.client closes the response once the body is complete (its
         # length read, its last chunk, the server's close). When the server
         # hangs up after it (HTTP/1.0, Connection: close), the socket is
@@ -218,13 +218,12 @@ class _Body:
             except TimeoutError as error:
                 raise _timeout() from error
             except http.client.IncompleteRead as error:
-                raise FetchError(
-                    "The server closed the connection before the page ended."
-                ) from error
+                raise _cut_short() from error
             except (OSError, http.client.HTTPException) as error:
                 raise FetchError(
                     f"The connection broke before the page was complete ({error})."
                 ) from error
+            received += len(chunk)
             if self.inflater is None:
                 out += chunk
             else:
@@ -238,7 +237,18 @@ class _Body:
                     raise self._too_big()
             if len(out) > self.limit:
                 raise self._too_big()
+        # http.client ends a body cut short of its Content-Length quietly, with
+        # the rest still owed in `length`. Without a length or chunks, only a
+        # compressed stream's own end tells a whole page from one cut short.
+        if self.response.length or (self.inflater and received and not self.inflater.eof):
+            raise _cut_short()
         return bytes(out)
+
+
+def _cut_short() -> FetchError:
+    return FetchError(
+        "The server closed the connection before the page was complete; try again later."
+    )
 
 
 def _timeout() -> FetchError:
