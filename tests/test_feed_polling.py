@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article, ImportOrigin, ImportRecord, ImportStatus
 from articles.services.feeds import MAX_ATTEMPTS, feed_poll, feeds_due
+from articles.tasks import source_feed_poll
 from tests.factories import SourceFactory
 from tests.web import PAGES
 
@@ -197,3 +198,37 @@ def test_poll_feeds_command_shows_progress_and_fails_on_errors(site, ledger, cap
     assert "declares XML entities" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No source"):
         call_command("poll_feeds", "--source", "nope")
+
+
+def test_a_feed_from_a_server_that_hangs_up_after_it_is_polled(site, ledger):
+    """HTTP/1.0 servers (and Connection: close) hang up after the feed: that is
+    its end, not an error."""
+    site.page("/feed", "feed_rss2.xml", headers=FEED_TYPE, framing="http/1.0")
+    result = source_feed_poll.enqueue(ledger.pk).return_value
+    assert result == {"created": 2, "duplicates": 0, "failed": 0, "error": ""}
+
+
+def test_one_failing_feed_does_not_stop_the_poll_of_the_next(site, ledger, capsys):
+    text = (PAGES / "feed_rss2.xml").read_text().replace("{base}", site.base).encode()
+    site.add("/cut-feed", text, headers=FEED_TYPE, framing="close", cut=len(text) // 2)
+    herald = SourceFactory(name="Eastern Herald", feed_url=site.url("/cut-feed"))
+    serve_feed(site, "feed_rss2.xml")
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("poll_feeds")
+    herald.refresh_from_db()
+    assert "closed the connection before the page was complete" in herald.feed_error
+    assert herald.feed_polled_at is not None
+    ledger.refresh_from_db()
+    assert ledger.feed_error == "" and ledger.feed_polled_at is not None
+    assert Article.objects.filter(source=ledger).count() == 2
+    out = capsys.readouterr().out
+    assert out.index("Eastern Herald: polling") < out.index("Northern Ledger: polling")
+
+
+def test_the_same_through_the_task(site, ledger):
+    text = (PAGES / "feed_rss2.xml").read_text().replace("{base}", site.base).encode()
+    site.add("/feed", text, headers=FEED_TYPE, framing="http/1.0", cut=100)
+    result = source_feed_poll.enqueue(ledger.pk).return_value
+    assert "closed the connection before the page was complete" in result["error"]
+    ledger.refresh_from_db()
+    assert ledger.feed_error == result["error"] and ledger.feed_polled_at is not None
