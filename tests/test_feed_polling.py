@@ -232,3 +232,16 @@ def test_the_same_through_the_task(site, ledger):
     assert "closed the connection before the page was complete" in result["error"]
     ledger.refresh_from_db()
     assert ledger.feed_error == result["error"] and ledger.feed_polled_at is not None
+
+
+def test_an_unexpected_error_is_recorded_on_the_source(site, ledger, caplog):
+    serve_feed(site, "feed_rss2.xml")
+
+    def progress(number, total, record):
+        raise RuntimeError("the progress display broke")
+
+    result = feed_poll(source=ledger, progress=progress)
+    assert "unexpected error (RuntimeError)" in result.error
+    ledger.refresh_from_db()
+    assert ledger.feed_error == result.error and ledger.feed_polled_at is not None
+    assert "failed unexpectedly" in caplog.text
