@@ -2,9 +2,10 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
-from articles.models import Article, ImportOrigin, ImportRecord, ImportStatus
+from articles.models import Article, ImportOrigin, ImportRecord, ImportStatus, Source
 from articles.services.feeds import MAX_ATTEMPTS, feed_poll, feeds_due
 from articles.tasks import source_feed_poll
 from tests.factories import SourceFactory
@@ -245,3 +246,25 @@ def test_an_unexpected_error_is_recorded_on_the_source(site, ledger, caplog):
     ledger.refresh_from_db()
     assert ledger.feed_error == result.error and ledger.feed_polled_at is not None
     assert "failed unexpectedly" in caplog.text
+
+
+# The feed server deletes its source from another thread: rows must be committed.
+@pytest.mark.django_db(transaction=True)
+def test_a_source_deleted_while_its_feed_is_polled_does_not_stop_the_poll(site, capsys):
+    ledger = SourceFactory(name="Northern Ledger", feed_url=site.url("/feed"))
+    site.page(WP_PATH, "wordpress_post.html")
+    site.page("/2023/02/lawmakers", "jsonld_page.html")
+    serve_feed(site, "feed_rss2.xml")
+    herald = SourceFactory(name="Eastern Herald", feed_url=site.url("/herald"))
+
+    def delete_the_source(request):
+        Source.objects.filter(pk=herald.pk).delete()
+        connection.close()  # the server thread's own
+        request.reply(404, b"gone", {})
+
+    site.add("/herald", handler=delete_the_source)
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("poll_feeds")
+    assert "Eastern Herald: polling" in capsys.readouterr().out
+    assert not Source.objects.filter(pk=herald.pk).exists()
+    assert Article.objects.filter(source=ledger).count() == 2
