@@ -1,5 +1,6 @@
 import gzip
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -223,6 +224,38 @@ def test_slow_servers_time_out(site, settings):
         with pytest.raises(FetchError, match="longer than 0.5 seconds"):
             page_fetch(url=site.url(path))
         assert time.monotonic() - started < 1.2
+
+
+@pytest.mark.parametrize("where", ["headers", "chunk sizes"])
+def test_a_server_trickling_bytes_outside_the_body_still_times_out(site, settings, where):
+    """Each byte comes well within the time limit, but they never end: the limit
+    is on the whole fetch, so the fetch gives up while the server still sends."""
+    settings.IMPORT_TIMEOUT = 0.5
+    outcome, done = [], threading.Event()
+
+    def trickle(request):
+        request.send_response(200)
+        if where == "chunk sizes":
+            request.send_header("Transfer-Encoding", "chunked")
+            request.end_headers()
+        request.flush_headers()
+        line = b"X-Slow: " if where == "headers" else b"1"  # a chunk size: 0x111...
+        try:
+            for _ in range(600):  # 30 seconds
+                request.wfile.write(line[:1])
+                line = line[1:] or b"1"
+                time.sleep(0.05)
+            outcome.append("sent it all")
+        except OSError:
+            outcome.append("the fetch hung up")
+        request.close_connection = True
+        done.set()
+
+    site.add("/trickle", handler=trickle)
+    with pytest.raises(FetchError, match="longer than 0.5 seconds"):
+        page_fetch(url=site.url("/trickle"))
+    assert done.wait(timeout=60)
+    assert outcome == ["the fetch hung up"]
 
 
 def test_conditional_get_returns_not_modified(site):

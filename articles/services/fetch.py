@@ -138,25 +138,70 @@ def _resolve(host: str, port: int, timeout: float) -> list[str]:
     return [a for a in addresses if not _refuse_address(a)]
 
 
+def _remaining(deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    return remaining
+
+
+class _DeadlineSocket(socket.socket):
+    """A socket whose every read waits only until the fetch's deadline: a server
+    sending a byte now and then, in its headers, chunk sizes or body, must not
+    outlast the time limit of the whole fetch."""
+
+    deadline = float("inf")
+
+    def recv_into(self, buffer, nbytes=0, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return super().recv_into(buffer, nbytes, flags)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    deadline = float("inf")
+
+    def recv_into(self, buffer, nbytes=None, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return super().recv_into(buffer, nbytes, flags)
+
+
+def _connect(address: str, port: int, deadline: float) -> _DeadlineSocket:
+    family, kind, proto, _, sockaddr = socket.getaddrinfo(
+        address, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+    )[0]
+    sock = _DeadlineSocket(family, kind, proto)
+    sock.deadline = deadline
+    try:
+        sock.settimeout(_remaining(deadline))
+        sock.connect(sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to one checked address while speaking to the host by name."""
 
-    def __init__(self, host, port, *, address, timeout):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
+    def __init__(self, host, port, *, address, deadline):
+        super().__init__(host, port)
+        self._address, self._deadline = address, deadline
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._address, self.port, self._deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, address, timeout):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+    def __init__(self, host, port, *, address, deadline):
+        context = ssl.create_default_context()
+        context.sslsocket_class = _DeadlineSSLSocket
+        super().__init__(host, port, context=context)
+        self._address, self._deadline = address, deadline
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._address, self.port, self._deadline)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock.deadline = self._deadline
 
 
 def _media_type(value: str) -> tuple[str, str]:
@@ -179,10 +224,10 @@ def _describe(media: str) -> str:
 
 
 class _Body:
-    """Reads a response body within the size cap and the deadline."""
+    """Reads a response body within the size cap; its socket keeps the deadline."""
 
-    def __init__(self, response, sock, *, deadline: float, limit: int, encoding: str):
-        self.response, self.sock, self.deadline, self.limit = response, sock, deadline, limit
+    def __init__(self, response, *, limit: int, encoding: str):
+        self.response, self.limit = response, limit
         encoding = encoding.strip().lower()
         if encoding in ("gzip", "x-gzip"):
             self.inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
@@ -203,16 +248,10 @@ class _Body:
 
     def read(self) -> bytes:
         out, received = bytearray(), 0
-        # http.client closes the response once the body is complete (its
-        # length read, its last chunk, the server's close). When the server
-        # hangs up after it (HTTP/1.0, Connection: close), the socket is
-        # closed with it, so the loop asks before setting the next deadline.
+        # http.client closes the response once the body is complete: its
+        # length read, its last chunk, or the server's close. (The socket may
+        # be closed with it: HTTP/1.0 and Connection: close hang up after.)
         while not self.response.isclosed():
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                raise _timeout()
-            # A server trickling bytes must not outlast the deadline.
-            self.sock.settimeout(remaining)
             try:
                 chunk = self.response.read1(CHUNK)
             except TimeoutError as error:
@@ -268,14 +307,11 @@ def _request(url: str, *, headers: dict[str, str], deadline: float):
     errors = []
     for address in _resolve(host, port, remaining):
         cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        connection = cls(host, parts.port, address=address, timeout=remaining)
+        connection = cls(host, parts.port, address=address, deadline=deadline)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             connection.request("GET", path, headers=headers)
-            # Kept now: the connection lets go of its socket when the server
-            # says it will close, and the body is still read through it.
-            sock = connection.sock
-            return connection, sock, connection.getresponse()
+            return connection, connection.getresponse()
         except TimeoutError as error:
             connection.close()
             raise _timeout() from error
@@ -319,7 +355,7 @@ def page_fetch(
         headers["If-Modified-Since"] = last_modified
     seen = [url]
     for _ in range(settings.IMPORT_MAX_REDIRECTS + 1):
-        connection, sock, response = _request(url, headers=headers, deadline=deadline)
+        connection, response = _request(url, headers=headers, deadline=deadline)
         try:
             if response.status in REDIRECT_STATUSES:
                 location = response.getheader("Location", "")
@@ -337,7 +373,7 @@ def page_fetch(
                     raise FetchError("The page redirects in a loop and never arrives anywhere.")
                 seen.append(url)
                 continue
-            return _read(url, response, sock, accept=accept, deadline=deadline)
+            return _read(url, response, accept=accept)
         finally:
             connection.close()
     raise FetchError(
@@ -345,7 +381,7 @@ def page_fetch(
     )
 
 
-def _read(url: str, response, sock, *, accept: frozenset[str], deadline: float) -> Fetched:
+def _read(url: str, response, *, accept: frozenset[str]) -> Fetched:
     headers = {k.lower(): v for k, v in response.getheaders()}
     if response.status == 304:
         return Fetched(url=url, status=304, headers=headers)
@@ -370,13 +406,7 @@ def _read(url: str, response, sock, *, accept: frozenset[str], deadline: float) 
         raise FetchError(
             f"The response is larger than {limit // 1_000_000 or 1} MB, the most an import reads."
         )
-    body = _Body(
-        response,
-        sock,
-        deadline=deadline,
-        limit=limit,
-        encoding=response.getheader("Content-Encoding", ""),
-    ).read()
+    body = _Body(response, limit=limit, encoding=response.getheader("Content-Encoding", "")).read()
     return Fetched(
         url=url, status=200, content=body, content_type=media, charset=charset, headers=headers
     )
