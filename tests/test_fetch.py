@@ -367,3 +367,17 @@ def test_an_editor_imports_a_page_from_python_s_own_web_server(tmp_path):
     assert record.status == ImportStatus.DONE, record.message
     assert record.article.title == "Ottawa widens asylum rules at the border"
     assert "The minister is expected to appear" in record.article.body
+
+
+@pytest.mark.parametrize(
+    ("written", "sent"),
+    [
+        ("/actualités/été", "/actualit%C3%A9s/%C3%A9t%C3%A9"),  # as French sites write them
+        ("/my page", "/my%20page"),
+        ("/déjà%20vu", "/d%C3%A9j%C3%A0%20vu"),  # an escape already there stays as it is
+    ],
+)
+def test_an_address_written_as_a_reader_sees_it_is_sent_escaped(site, written, sent):
+    site.add(sent, PAGE)
+    assert "café" in page_fetch(url=site.url(written)).text()
+    assert site.requests[-1][0] == sent

@@ -17,7 +17,7 @@ import ssl
 import time
 import zlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -293,6 +293,16 @@ def _timeout() -> FetchError:
     )
 
 
+def _request_target(parts: SplitResult) -> str:
+    """The path and query to send: an address as readers see it ("/actualités",
+    "/my page") goes out escaped in UTF-8, as browsers send it; escapes
+    already in it are kept."""
+    target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~")
+    if parts.query:
+        target += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=~?")
+    return target
+
+
 def _request(url: str, *, headers: dict[str, str], deadline: float):
     parts = urlsplit(url)
     host, scheme = parts.hostname, parts.scheme
@@ -304,7 +314,7 @@ def _request(url: str, *, headers: dict[str, str], deadline: float):
     for address in _resolve(host, port, remaining):
         cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
         connection = cls(host, parts.port, address=address, deadline=deadline)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        path = _request_target(parts)
         try:
             connection.request("GET", path, headers=headers)
             return connection, connection.getresponse()
