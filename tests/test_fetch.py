@@ -381,3 +381,16 @@ def test_an_address_written_as_a_reader_sees_it_is_sent_escaped(site, written, s
     site.add(sent, PAGE)
     assert "café" in page_fetch(url=site.url(written)).text()
     assert site.requests[-1][0] == sent
+
+
+def test_a_redirect_to_an_address_in_raw_utf_8_is_followed(site):
+    """Servers that send the new address unescaped send it in UTF-8."""
+
+    def redirect(request):
+        request.wfile.write(
+            "HTTP/1.1 301 Moved\r\nLocation: /actualités\r\nContent-Length: 0\r\n\r\n".encode()
+        )
+
+    site.add("/old", handler=redirect)
+    site.add("/actualit%C3%A9s", PAGE)
+    assert page_fetch(url=site.url("/old")).url == site.url("/actualités")

@@ -293,6 +293,15 @@ def _timeout() -> FetchError:
     )
 
 
+def _header_text(value: str) -> str:
+    """A header as its server meant it: http.client reads headers as Latin-1,
+    but a server that writes an address unescaped writes it in UTF-8."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
 def _request_target(parts: SplitResult) -> str:
     """The path and query to send: an address as readers see it ("/actualités",
     "/my page") goes out escaped in UTF-8, as browsers send it; escapes
@@ -364,7 +373,7 @@ def page_fetch(
         connection, response = _request(url, headers=headers, deadline=deadline)
         try:
             if response.status in REDIRECT_STATUSES:
-                location = response.getheader("Location", "")
+                location = _header_text(response.getheader("Location", ""))
                 if not location:
                     raise FetchError(
                         f"The server answered {response.status} without saying where to."
