@@ -268,3 +268,14 @@ def test_a_source_deleted_while_its_feed_is_polled_does_not_stop_the_poll(site, 
     assert "Eastern Herald: polling" in capsys.readouterr().out
     assert not Source.objects.filter(pk=herald.pk).exists()
     assert Article.objects.filter(source=ledger).count() == 2
+
+
+def test_validators_that_cannot_be_sent_are_left_out(site, ledger):
+    """Validators come back from the database (or an archive) as stored; one that
+    is no valid header value means a full GET, not an unexpected error."""
+    serve_feed(site, "feed_rss2.xml")
+    ledger.feed_etag, ledger.feed_last_modified = 'W/"v1\n"', "Fri, 24 Mar 2023 23:00:00 GMT€"
+    result = feed_poll(source=ledger)
+    assert result.error == "" and result.count(ImportStatus.DONE) == 2
+    assert "If-None-Match" not in site.requests[0][1]
+    assert "If-Modified-Since" not in site.requests[0][1]

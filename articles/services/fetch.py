@@ -302,6 +302,10 @@ def _header_text(value: str) -> str:
         return value
 
 
+def _header_safe(value: str) -> bool:
+    return bool(value) and value.isprintable() and value.isascii()
+
+
 def _request_target(parts: SplitResult) -> str:
     """The path and query to send: an address as readers see it ("/actualités",
     "/my page") goes out escaped in UTF-8, as browsers send it; escapes
@@ -364,9 +368,10 @@ def page_fetch(
         "Accept-Encoding": "gzip, deflate",
         "Accept-Language": "en, fr;q=0.8, *;q=0.5",
     }
-    if etag:
+    # Validators as stored: one that is no valid header value is left out.
+    if _header_safe(etag):
         headers["If-None-Match"] = etag
-    if last_modified:
+    if _header_safe(last_modified):
         headers["If-Modified-Since"] = last_modified
     seen = [url]
     for _ in range(settings.IMPORT_MAX_REDIRECTS + 1):
