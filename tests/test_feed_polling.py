@@ -2,10 +2,12 @@ import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
-from articles.models import Article, ImportOrigin, ImportRecord, ImportStatus
+from articles.models import Article, ImportOrigin, ImportRecord, ImportStatus, Source
 from articles.services.feeds import MAX_ATTEMPTS, feed_poll, feeds_due
+from articles.tasks import source_feed_poll
 from tests.factories import SourceFactory
 from tests.web import PAGES
 
@@ -197,3 +199,83 @@ def test_poll_feeds_command_shows_progress_and_fails_on_errors(site, ledger, cap
     assert "declares XML entities" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No source"):
         call_command("poll_feeds", "--source", "nope")
+
+
+def test_a_feed_from_a_server_that_hangs_up_after_it_is_polled(site, ledger):
+    """HTTP/1.0 servers (and Connection: close) hang up after the feed: that is
+    its end, not an error."""
+    site.page("/feed", "feed_rss2.xml", headers=FEED_TYPE, framing="http/1.0")
+    result = source_feed_poll.enqueue(ledger.pk).return_value
+    assert result == {"created": 2, "duplicates": 0, "failed": 0, "error": ""}
+
+
+def test_one_failing_feed_does_not_stop_the_poll_of_the_next(site, ledger, capsys):
+    text = (PAGES / "feed_rss2.xml").read_text().replace("{base}", site.base).encode()
+    site.add("/cut-feed", text, headers=FEED_TYPE, framing="close", cut=len(text) // 2)
+    herald = SourceFactory(name="Eastern Herald", feed_url=site.url("/cut-feed"))
+    serve_feed(site, "feed_rss2.xml")
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("poll_feeds")
+    herald.refresh_from_db()
+    assert "closed the connection before the page was complete" in herald.feed_error
+    assert herald.feed_polled_at is not None
+    ledger.refresh_from_db()
+    assert ledger.feed_error == "" and ledger.feed_polled_at is not None
+    assert Article.objects.filter(source=ledger).count() == 2
+    out = capsys.readouterr().out
+    assert out.index("Eastern Herald: polling") < out.index("Northern Ledger: polling")
+
+
+def test_the_same_through_the_task(site, ledger):
+    text = (PAGES / "feed_rss2.xml").read_text().replace("{base}", site.base).encode()
+    site.add("/feed", text, headers=FEED_TYPE, framing="http/1.0", cut=100)
+    result = source_feed_poll.enqueue(ledger.pk).return_value
+    assert "closed the connection before the page was complete" in result["error"]
+    ledger.refresh_from_db()
+    assert ledger.feed_error == result["error"] and ledger.feed_polled_at is not None
+
+
+def test_an_unexpected_error_is_recorded_on_the_source(site, ledger, caplog):
+    serve_feed(site, "feed_rss2.xml")
+
+    def progress(number, total, record):
+        raise RuntimeError("the progress display broke")
+
+    result = feed_poll(source=ledger, progress=progress)
+    assert "unexpected error (RuntimeError)" in result.error
+    ledger.refresh_from_db()
+    assert ledger.feed_error == result.error and ledger.feed_polled_at is not None
+    assert "failed unexpectedly" in caplog.text
+
+
+# The feed server deletes its source from another thread: rows must be committed.
+@pytest.mark.django_db(transaction=True)
+def test_a_source_deleted_while_its_feed_is_polled_does_not_stop_the_poll(site, capsys):
+    ledger = SourceFactory(name="Northern Ledger", feed_url=site.url("/feed"))
+    site.page(WP_PATH, "wordpress_post.html")
+    site.page("/2023/02/lawmakers", "jsonld_page.html")
+    serve_feed(site, "feed_rss2.xml")
+    herald = SourceFactory(name="Eastern Herald", feed_url=site.url("/herald"))
+
+    def delete_the_source(request):
+        Source.objects.filter(pk=herald.pk).delete()
+        connection.close()  # the server thread's own
+        request.reply(404, b"gone", {})
+
+    site.add("/herald", handler=delete_the_source)
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("poll_feeds")
+    assert "Eastern Herald: polling" in capsys.readouterr().out
+    assert not Source.objects.filter(pk=herald.pk).exists()
+    assert Article.objects.filter(source=ledger).count() == 2
+
+
+def test_validators_that_cannot_be_sent_are_left_out(site, ledger):
+    """Validators come back from the database (or an archive) as stored; one that
+    is no valid header value means a full GET, not an unexpected error."""
+    serve_feed(site, "feed_rss2.xml")
+    ledger.feed_etag, ledger.feed_last_modified = 'W/"v1\n"', "Fri, 24 Mar 2023 23:00:00 GMT€"
+    result = feed_poll(source=ledger)
+    assert result.error == "" and result.count(ImportStatus.DONE) == 2
+    assert "If-None-Match" not in site.requests[0][1]
+    assert "If-Modified-Since" not in site.requests[0][1]

@@ -9,6 +9,7 @@ only a teaser. The poll's time and error are kept on the source.
 
 import html
 import io
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ FULL_TEXT_WORDS = 150
 # A failing entry is tried on this many polls, then left alone.
 MAX_ATTEMPTS = 3
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -153,6 +156,12 @@ def feed_poll(
             _entries_import(source, parsed.entries, result, user=user, progress=progress)
     except (FetchError, FeedError) as error:
         result.error = str(error)
+    except Exception as error:  # a bug must not stop the poll of the other sources
+        logger.exception("Polling the feed of source %s failed unexpectedly", source.pk)
+        result.error = (
+            f"Newsroom hit an unexpected error ({type(error).__name__}) while polling this "
+            "feed; it has been logged."
+        )
     else:
         if not fetched.not_modified:
             source.feed_etag = fetched.headers.get("etag", "")[:500]

@@ -4,25 +4,24 @@ http and https only; a time limit for the whole fetch, redirects included; a
 size cap, also on what a compressed body inflates to; a redirect limit; a
 User-Agent that says who asks; conditional GET for feeds. Addresses on
 loopback, private, link-local and other non-public networks are refused
-(server-side request forgery) unless IMPORT_ALLOW_PRIVATE_ADDRESSES is on,
-and the check is made on the address actually connected to, so a name that
-resolves differently a second time cannot slip through.
+(server-side request forgery), also when written inside an IPv6 address,
+unless IMPORT_ALLOW_PRIVATE_ADDRESSES is on, and the check is made on the
+address actually connected to, so a name that resolves differently a
+second time cannot slip through.
 """
 
-import codecs
 import http.client
 import ipaddress
-import re
 import socket
 import ssl
 import time
 import zlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
-import charset_normalizer
 from django.conf import settings
 
+from .charsets import content_decode
 from .urls import InvalidURL, url_clean
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -37,8 +36,6 @@ PAGE_TYPES = HTML_TYPES | TEXT_TYPES
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 
-META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
-XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 
 DESCRIPTIONS = {
     "application/pdf": "a PDF document",
@@ -69,13 +66,31 @@ class Fetched:
         return content_decode(content=self.content, declared=self.charset)
 
 
-def _refuse_address(address: str) -> str | None:
-    """Why connecting to `address` is refused, or None when it is allowed."""
-    if settings.IMPORT_ALLOW_PRIVATE_ADDRESSES:
-        return None
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which is
+# where packets to them end up: the IPv4-compatible form (deprecated, still
+# routed to IPv4 by some stacks), the IPv4-translated form of stateless
+# translators, and NAT64, whose gateway reaches private IPv4 networks too.
+# ::ffff:0:0/96 (IPv4-mapped), 6to4 and Teredo are unwrapped by ipaddress.
+IPV4_CARRIERS = (
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("64:ff9b::/96"),
+)
+# The local-use NAT64 prefix (64:ff9b:1::/48, RFC 8215) places the IPv4 where
+# the operator's prefix length says, which is not written in the address; it
+# needs no unwrapping, as ipaddress counts it private and it is refused whole.
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses that packets to `ip` are delivered to."""
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]  # Teredo: server, client
+    # :: and ::1 are in ::/96 but carry no IPv4 address.
+    if any(ip in net for net in IPV4_CARRIERS) and not (ip.is_loopback or ip.is_unspecified):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in found if address is not None]
+
+
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if ip.is_loopback:
         return "a loopback address (this machine)"
     if ip.is_link_local:
@@ -85,6 +100,23 @@ def _refuse_address(address: str) -> str | None:
     if not ip.is_global or ip.is_multicast:
         return "an address that is not on the public internet"
     return None
+
+
+def _refuse_address(address: str) -> str | None:
+    """Why connecting to `address` is refused, or None when it is allowed.
+
+    Allowed only when the address is global (ipaddress's registry of special
+    ranges, not a list kept here) and so is every IPv4 address it carries:
+    NAT64 of a public IPv4 address is allowed, as it is how an IPv6-only
+    host reaches every IPv4-only site.
+    """
+    if settings.IMPORT_ALLOW_PRIVATE_ADDRESSES:
+        return None
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    for inner in _embedded_ipv4(ip) if ip.version == 6 else ():
+        if why := _not_public(inner):
+            return f"{why}, {inner} inside an IPv6 address"
+    return _not_public(ip)
 
 
 def _resolve(host: str, port: int, timeout: float) -> list[str]:
@@ -102,25 +134,70 @@ def _resolve(host: str, port: int, timeout: float) -> list[str]:
     return [a for a in addresses if not _refuse_address(a)]
 
 
+def _remaining(deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    return remaining
+
+
+class _DeadlineSocket(socket.socket):
+    """A socket whose every read waits only until the fetch's deadline: a server
+    sending a byte now and then, in its headers, chunk sizes or body, must not
+    outlast the time limit of the whole fetch."""
+
+    deadline = float("inf")
+
+    def recv_into(self, buffer, nbytes=0, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return super().recv_into(buffer, nbytes, flags)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    deadline = float("inf")
+
+    def recv_into(self, buffer, nbytes=None, flags=0):
+        self.settimeout(_remaining(self.deadline))
+        return super().recv_into(buffer, nbytes, flags)
+
+
+def _connect(address: str, port: int, deadline: float) -> _DeadlineSocket:
+    family, kind, proto, _, sockaddr = socket.getaddrinfo(
+        address, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+    )[0]
+    sock = _DeadlineSocket(family, kind, proto)
+    sock.deadline = deadline
+    try:
+        sock.settimeout(_remaining(deadline))
+        sock.connect(sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to one checked address while speaking to the host by name."""
 
-    def __init__(self, host, port, *, address, timeout):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
+    def __init__(self, host, port, *, address, deadline):
+        super().__init__(host, port)
+        self._address, self._deadline = address, deadline
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._address, self.port, self._deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, address, timeout):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+    def __init__(self, host, port, *, address, deadline):
+        context = ssl.create_default_context()
+        context.sslsocket_class = _DeadlineSSLSocket
+        super().__init__(host, port, context=context)
+        self._address, self._deadline = address, deadline
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._address, self.port, self._deadline)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock.deadline = self._deadline
 
 
 def _media_type(value: str) -> tuple[str, str]:
@@ -143,10 +220,10 @@ def _describe(media: str) -> str:
 
 
 class _Body:
-    """Reads a response body within the size cap and the deadline."""
+    """Reads a response body within the size cap; its socket keeps the deadline."""
 
-    def __init__(self, response, sock, *, deadline: float, limit: int, encoding: str):
-        self.response, self.sock, self.deadline, self.limit = response, sock, deadline, limit
+    def __init__(self, response, *, limit: int, encoding: str):
+        self.response, self.limit = response, limit
         encoding = encoding.strip().lower()
         if encoding in ("gzip", "x-gzip"):
             self.inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
@@ -166,23 +243,22 @@ class _Body:
         )
 
     def read(self) -> bytes:
-        out = bytearray()
-        while True:
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                raise _timeout()
-            # A server trickling bytes must not outlast the deadline.
-            self.sock.settimeout(remaining)
+        out, received = bytearray(), 0
+        # http.client closes the response once the body is complete: its
+        # length read, its last chunk, or the server's close. (The socket may
+        # be closed with it: HTTP/1.0 and Connection: close hang up after.)
+        while not self.response.isclosed():
             try:
                 chunk = self.response.read1(CHUNK)
             except TimeoutError as error:
                 raise _timeout() from error
             except http.client.IncompleteRead as error:
+                raise _cut_short() from error
+            except (OSError, http.client.HTTPException) as error:
                 raise FetchError(
-                    "The server closed the connection before the page ended."
+                    f"The connection broke before the page was complete ({error})."
                 ) from error
-            if not chunk:
-                break
+            received += len(chunk)
             if self.inflater is None:
                 out += chunk
             else:
@@ -196,7 +272,18 @@ class _Body:
                     raise self._too_big()
             if len(out) > self.limit:
                 raise self._too_big()
+        # http.client ends a body cut short of its Content-Length quietly, with
+        # the rest still owed in `length`. Without a length or chunks, only a
+        # compressed stream's own end tells a whole page from one cut short.
+        if self.response.length or (self.inflater and received and not self.inflater.eof):
+            raise _cut_short()
         return bytes(out)
+
+
+def _cut_short() -> FetchError:
+    return FetchError(
+        "The server closed the connection before the page was complete; try again later."
+    )
 
 
 def _timeout() -> FetchError:
@@ -204,6 +291,29 @@ def _timeout() -> FetchError:
         f"The site took longer than {settings.IMPORT_TIMEOUT:g} seconds to answer; "
         "try again later, or paste the page instead."
     )
+
+
+def _header_text(value: str) -> str:
+    """A header as its server meant it: http.client reads headers as Latin-1,
+    but a server that writes an address unescaped writes it in UTF-8."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
+def _header_safe(value: str) -> bool:
+    return bool(value) and value.isprintable() and value.isascii()
+
+
+def _request_target(parts: SplitResult) -> str:
+    """The path and query to send: an address as readers see it ("/actualités",
+    "/my page") goes out escaped in UTF-8, as browsers send it; escapes
+    already in it are kept."""
+    target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~")
+    if parts.query:
+        target += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=~?")
+    return target
 
 
 def _request(url: str, *, headers: dict[str, str], deadline: float):
@@ -216,14 +326,11 @@ def _request(url: str, *, headers: dict[str, str], deadline: float):
     errors = []
     for address in _resolve(host, port, remaining):
         cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        connection = cls(host, parts.port, address=address, timeout=remaining)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection = cls(host, parts.port, address=address, deadline=deadline)
+        path = _request_target(parts)
         try:
             connection.request("GET", path, headers=headers)
-            # Kept now: the connection lets go of its socket when the server
-            # says it will close, and the body is still read through it.
-            sock = connection.sock
-            return connection, sock, connection.getresponse()
+            return connection, connection.getresponse()
         except TimeoutError as error:
             connection.close()
             raise _timeout() from error
@@ -261,16 +368,17 @@ def page_fetch(
         "Accept-Encoding": "gzip, deflate",
         "Accept-Language": "en, fr;q=0.8, *;q=0.5",
     }
-    if etag:
+    # Validators as stored: one that is no valid header value is left out.
+    if _header_safe(etag):
         headers["If-None-Match"] = etag
-    if last_modified:
+    if _header_safe(last_modified):
         headers["If-Modified-Since"] = last_modified
     seen = [url]
     for _ in range(settings.IMPORT_MAX_REDIRECTS + 1):
-        connection, sock, response = _request(url, headers=headers, deadline=deadline)
+        connection, response = _request(url, headers=headers, deadline=deadline)
         try:
             if response.status in REDIRECT_STATUSES:
-                location = response.getheader("Location", "")
+                location = _header_text(response.getheader("Location", ""))
                 if not location:
                     raise FetchError(
                         f"The server answered {response.status} without saying where to."
@@ -285,7 +393,7 @@ def page_fetch(
                     raise FetchError("The page redirects in a loop and never arrives anywhere.")
                 seen.append(url)
                 continue
-            return _read(url, response, sock, accept=accept, deadline=deadline)
+            return _read(url, response, accept=accept)
         finally:
             connection.close()
     raise FetchError(
@@ -293,7 +401,7 @@ def page_fetch(
     )
 
 
-def _read(url: str, response, sock, *, accept: frozenset[str], deadline: float) -> Fetched:
+def _read(url: str, response, *, accept: frozenset[str]) -> Fetched:
     headers = {k.lower(): v for k, v in response.getheaders()}
     if response.status == 304:
         return Fetched(url=url, status=304, headers=headers)
@@ -318,57 +426,7 @@ def _read(url: str, response, sock, *, accept: frozenset[str], deadline: float) 
         raise FetchError(
             f"The response is larger than {limit // 1_000_000 or 1} MB, the most an import reads."
         )
-    body = _Body(
-        response,
-        sock,
-        deadline=deadline,
-        limit=limit,
-        encoding=response.getheader("Content-Encoding", ""),
-    ).read()
+    body = _Body(response, limit=limit, encoding=response.getheader("Content-Encoding", "")).read()
     return Fetched(
         url=url, status=200, content=body, content_type=media, charset=charset, headers=headers
     )
-
-
-def _try_decode(content: bytes, encoding: str) -> str | None:
-    try:
-        codecs.lookup(encoding)
-        return content.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        return None
-
-
-def content_decode(*, content: bytes, declared: str = "") -> str:
-    """`content` as text, whatever charset it was declared in, or none.
-
-    A byte-order mark wins; then UTF-8 when the bytes are valid UTF-8 (a
-    page declared Latin-1 but written in UTF-8 is common, the reverse
-    almost never validates); then the declared charset, the page's own
-    <meta charset> or XML declaration; then Windows-1252, the web's default
-    for English and French pages that declare nothing; a statistical guess
-    when even that fails, and last Windows-1252 with replacement characters.
-    """
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if content.startswith(bom) and (text := _try_decode(content, encoding)) is not None:
-            return text
-    head = content[:4096]
-    candidates = [declared]
-    if not declared.lower().startswith(("utf-16", "utf-32", "utf16", "utf32")):
-        candidates.insert(0, "utf-8")
-    for pattern in (META_CHARSET, XML_ENCODING):
-        if match := pattern.search(head):
-            candidates.append(match.group(1).decode("ascii", "ignore"))
-    candidates.append("cp1252")
-    for encoding in filter(None, candidates):
-        if (text := _try_decode(content, encoding)) is not None:
-            return text
-    best = charset_normalizer.from_bytes(content[:200_000]).best()
-    if best is not None and (text := _try_decode(content, best.encoding)) is not None:
-        return text
-    return content.decode("cp1252", errors="replace")

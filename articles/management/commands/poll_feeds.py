@@ -1,7 +1,11 @@
+import logging
+
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.models import ImportStatus
 from articles.services.feeds import feed_poll, feeds_due
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -25,7 +29,13 @@ class Command(BaseCommand):
         problems = 0
         for source_obj in sources:
             self.stdout.write(f"{source_obj.name}: polling {source_obj.feed_url}")
-            result = feed_poll(source=source_obj, progress=self._progress)
+            try:
+                result = feed_poll(source=source_obj, progress=self._progress)
+            except Exception as error:  # e.g. the source deleted meanwhile: poll the next
+                logger.exception("Polling the feed of source %s failed", source_obj.pk)
+                problems += 1
+                self.stdout.write(self.style.ERROR(f"  failed: {type(error).__name__}: {error}"))
+                continue
             if result.error:
                 problems += 1
                 self.stdout.write(self.style.ERROR(f"  failed: {result.error}"))
