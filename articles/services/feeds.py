@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import feedparser
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from articles.models import ImportOrigin, ImportRecord, ImportStatus, Source
 
+from .dates import date_checked, date_read
 from .extract import plain_text
 from .fetch import FEED_TYPES, FetchError, page_fetch
 from .ingest import EntryHints, article_find_by_url_key, import_record_create, import_record_run
@@ -98,20 +99,16 @@ def _entry_content(entry) -> str:
     return max([*contents, entry.get("summary", "")], key=len)
 
 
-def _entry_date(entry) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    try:
-        return datetime(*parsed[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
+def _entry_date_given(entry) -> str:
+    """The entry's date as the feed wrote it. Not feedparser's reading of
+    it, which turns 30 February into 2 March and a Unix timestamp into 1672."""
+    return plain_text(entry.get("published") or entry.get("updated"), max_length=100)
 
 
 def _entry_page(entry, link: str, content: str) -> str:
     """The entry as a small HTML page, so its full text goes through the
     same extraction and sanitizing as any page."""
-    date = _entry_date(entry)
+    date, _ = date_checked(date_read(_entry_date_given(entry)), where="feed")
     meta = [
         f"<title>{html.escape(plain_text(entry.get('title')))}</title>",
         f'<link rel="canonical" href="{html.escape(link)}">' if link else "",
@@ -215,7 +212,7 @@ def _entry_import(source: Source, entry, link: str, *, user) -> ImportRecord:
     hints = EntryHints(
         title=plain_text(entry.get("title")),
         byline=plain_text(entry.get("author")),
-        published_at=_entry_date(entry),
+        published=_entry_date_given(entry),
     )
     return import_record_run(record=record, hints=hints)
 

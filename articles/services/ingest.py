@@ -28,6 +28,7 @@ from articles.models import (
     unique_slug,
 )
 
+from .dates import date_checked, date_read
 from .dedupe import story_fingerprint, story_fingerprint_store, story_match
 from .extract import Extracted, ExtractError, content_extract, plain_text
 from .fetch import FetchError, content_decode, page_fetch
@@ -48,7 +49,10 @@ class EntryHints:
 
     title: str = ""
     byline: str = ""
-    published_at: object = None
+    # The entry's date as the feed wrote it: read and checked like a page's.
+    published: str = ""
+    # What the editor should know about the feed itself (its characters).
+    notes: tuple[str, ...] = ()
 
 
 # --- Records ------------------------------------------------------------------
@@ -214,10 +218,10 @@ def _import(record: ImportRecord, hints: EntryHints) -> None:
             return _duplicate_url(record, existing)
         raise
     story_fingerprint_store(article=article, fingerprint=fingerprint)
-    notes = list(extracted.notes)
+    notes = [*extracted.notes, extracted.date_note]
     if not source.is_active:
         notes.append(f"The outlet “{source}” is new and inactive: complete it and activate it.")
-    _finish(record, ImportStatus.DONE, " ".join(notes), article)
+    _finish(record, ImportStatus.DONE, " ".join(filter(None, notes)), article)
 
 
 def _apply_hints(extracted: Extracted, hints: EntryHints) -> None:
@@ -225,9 +229,22 @@ def _apply_hints(extracted: Extracted, hints: EntryHints) -> None:
         extracted.title = plain_text(hints.title, max_length=300)
     if hints.byline and not extracted.byline:
         extracted.byline = plain_text(hints.byline, max_length=300)
-    if hints.published_at and not extracted.published_at:
-        extracted.published_at = hints.published_at
-        extracted.notes = [n for n in extracted.notes if "date" not in n]
+    extracted.notes.extend(hints.notes)
+    if not hints.published:
+        return
+    date, note = date_checked(date_read(hints.published), given=hints.published, where="feed")
+    if extracted.published_at is not None:
+        if date is None:
+            extracted.notes.append(
+                f"The feed gave “{hints.published}” as the entry's date, which cannot be "
+                "right; the date the article gives is used instead."
+            )
+    elif date is not None:
+        extracted.published_at, extracted.date_note = date, ""
+    elif extracted.date_note.startswith("No publication date"):
+        extracted.date_note = note
+    else:
+        extracted.date_note = f"{note} {extracted.date_note}"
 
 
 def _validated(instance) -> None:
