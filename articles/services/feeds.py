@@ -23,11 +23,12 @@ from django.utils import timezone
 
 from articles.models import ImportOrigin, ImportRecord, ImportStatus, Source
 
+from .addresses import RefusedAddress, url_declared
 from .dates import date_checked, date_read
 from .extract import plain_text
 from .fetch import FEED_TYPES, FetchError, page_fetch
 from .ingest import EntryHints, article_find_by_url_key, import_record_create, import_record_run
-from .urls import InvalidURL, url_clean, url_key
+from .urls import url_key
 
 # A feed entry whose text is at least this many words carries the article
 # itself; a shorter one is a teaser, and the page at its link is fetched.
@@ -84,14 +85,19 @@ def feed_parse(*, content: bytes, url: str = "") -> feedparser.FeedParserDict:
     return parsed
 
 
-def _entry_link(entry) -> str:
-    for candidate in (entry.get("link"), entry.get("id")):
-        if candidate:
-            try:
-                return url_clean(candidate)
-            except InvalidURL:
-                continue
-    return ""
+def _entry_link(entry) -> tuple[str, str]:
+    """The entry's link when Newsroom may follow it, else "" and why not. Its
+    id stands in only for an entry with no link at all: a refused link is not
+    to be replaced by an address made from the id."""
+    if link := (entry.get("link") or "").strip():
+        try:
+            return url_declared(link), ""
+        except RefusedAddress as error:
+            return "", f"links to {link[:200]}, which Newsroom does not follow: {error}"
+    try:
+        return url_declared(entry.get("id") or ""), ""
+    except RefusedAddress:
+        return "", ""
 
 
 def _entry_content(entry) -> str:
@@ -162,7 +168,7 @@ def feed_poll(
 
 def _entries_import(source, entries, result: FeedPollResult, *, user, progress) -> None:
     result.entries = len(entries)
-    links = {id(entry): _entry_link(entry) for entry in entries}
+    links = {id(entry): _entry_link(entry)[0] for entry in entries}
     failures = dict(
         ImportRecord.objects.filter(
             source=source,
@@ -201,11 +207,14 @@ def _entry_import(source: Source, entry, link: str, *, user) -> ImportRecord:
         source=source,
         user=user,
     )
+    refused = _entry_link(entry)[1]
     if not link and not full:
         record.status, record.finished_at = ImportStatus.FAILED, timezone.now()
         record.message = (
-            f"The feed entry “{title}” has no link to its article and too little text "
-            "to import on its own."
+            f"The feed entry “{title}” "
+            + (f"{refused}, and has" if refused else "has no link to its article and")
+            + " too little text to import on its own: import the article from its "
+            "page's address, or paste it, on the Import page."
         )
         record.save()
         return record
@@ -213,6 +222,9 @@ def _entry_import(source: Source, entry, link: str, *, user) -> ImportRecord:
         title=plain_text(entry.get("title")),
         byline=plain_text(entry.get("author")),
         published=_entry_date_given(entry),
+        notes=(f"The feed entry {refused}; it is imported from the feed's own text.",)
+        if refused
+        else (),
     )
     return import_record_run(record=record, hints=hints)
 

@@ -28,6 +28,7 @@ from articles.models import (
     unique_slug,
 )
 
+from .addresses import RefusedAddress, links_checked, url_declared
 from .dates import date_checked, date_read
 from .dedupe import story_fingerprint, story_fingerprint_store, story_match
 from .extract import Extracted, ExtractError, content_extract, plain_text
@@ -160,20 +161,20 @@ def _import(record: ImportRecord, hints: EntryHints) -> None:
 
     extracted = content_extract(content=content, url=page_url, content_type=content_type)
     _apply_hints(extracted, hints)
+    refused = _addresses_checked(extracted)
     article_url = page_url
     if extracted.url and extracted.url != page_url:
-        try:
-            canonical = url_clean(extracted.url)
-        except InvalidURL:
-            canonical = ""
+        canonical = extracted.url
         # A page may name its canonical address on its own site only: one
         # pointing elsewhere could claim another outlet's article.
-        if canonical and (not page_url or _same_site(canonical, page_url)):
+        if not page_url or _same_site(canonical, page_url):
             if existing := article_find_by_url_key(url_key(canonical)):
                 return _duplicate_url(record, existing)
             article_url = canonical
 
-    source = record.source or _source_for_page(url=article_url, site_name=extracted.site_name)
+    source = record.source or _source_for_page(
+        url=article_url, site_name=extracted.site_name, refused=refused
+    )
     fingerprint = story_fingerprint(text=extracted.text)
     if match := story_match(fingerprint=fingerprint):
         copy = ArticleCopy(
@@ -298,11 +299,32 @@ def source_for_domain(*, domain: str, site_name: str = "") -> Source:
     return source
 
 
-def _source_for_page(*, url: str, site_name: str) -> Source:
+def _addresses_checked(extracted: Extracted) -> str:
+    """Drop the addresses the page names that Newsroom may not use (see
+    addresses.py), each with a note; the note on the page's own address."""
+    refused = ""
+    if extracted.url:
+        try:
+            extracted.url = url_declared(extracted.url)
+        except RefusedAddress as error:
+            refused = (
+                f"The page gives its address as {extracted.url[:300]}, which Newsroom does "
+                f"not use: {error}."
+            )
+            extracted.notes.append(refused)
+            extracted.url = ""
+    extracted.body_html, note = links_checked(extracted.body_html)
+    if note:
+        extracted.notes.append(note)
+    return refused
+
+
+def _source_for_page(*, url: str, site_name: str, refused: str = "") -> Source:
     domain = url_domain(url)
     if not domain:
         raise ImportFailed(
-            "Newsroom cannot tell which outlet published this: choose the source, "
+            (f"{refused} " if refused else "")
+            + "Newsroom cannot tell which outlet published this: choose the source, "
             "or give the page's URL."
         )
     return source_for_domain(domain=domain, site_name=site_name)
