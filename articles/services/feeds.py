@@ -7,12 +7,14 @@ it carries the whole article, the page at the entry's link when it carries
 only a teaser. The poll's time and error are kept on the source.
 """
 
+import codecs
 import html
 import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urljoin
 
 import feedparser
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -20,13 +22,15 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as xml_fromstring
 from django.db.models import Count
 from django.utils import timezone
+from lxml import etree
+from lxml import html as lxml_html
 
 from articles.models import ImportOrigin, ImportRecord, ImportStatus, Source
 
 from .addresses import RefusedAddress, url_declared
 from .dates import date_checked, date_read
-from .extract import plain_text
-from .fetch import FEED_TYPES, FetchError, page_fetch
+from .extract import looks_like_html, plain_text
+from .fetch import FEED_TYPES, HTML_TYPES, FetchError, page_fetch
 from .ingest import EntryHints, article_find_by_url_key, import_record_create, import_record_run
 from .urls import url_key
 
@@ -36,6 +40,19 @@ FULL_TEXT_WORDS = 150
 # A failing entry is tried on this many polls, then left alone.
 MAX_ATTEMPTS = 3
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,300}\?>")
+BOMS = (
+    codecs.BOM_UTF8,
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
+# What a feed is read as when its bytes are not in the charset it declares:
+# the charset English and French feeds that declare the wrong one are nearly
+# always in, and one every byte decodes in (five undefined ones as "�").
+FALLBACK_CHARSET = "cp1252"
 
 
 @dataclass
@@ -56,9 +73,21 @@ class FeedError(Exception):
     """A feed that cannot be read, with a message for the editor."""
 
 
-def feed_parse(*, content: bytes, url: str = "") -> feedparser.FeedParserDict:
-    """The feed in `content`. Refuses entity declarations (expansion bombs,
-    external entities) before any parser expands them."""
+def feed_parse(
+    *, content: bytes, url: str = "", content_type: str = "", charset: str = ""
+) -> feedparser.FeedParserDict:
+    """The feed in `content`, as fetched from `url` with the type and charset
+    the server gave. Refuses entity declarations (expansion bombs, external
+    entities) before any parser expands them. A feed whose bytes are not in
+    the charset it declares is read as Windows-1252, and
+    `parsed["newsroom_notes"]` asks the editor to check its drafts' characters."""
+    at = f" at {url}" if url else ""
+    if not content.strip():
+        raise FeedError(
+            f"The feed{at} could not be read: the feed is empty, the server sent nothing. "
+            "Open the source's feed URL in a browser to check it, or poll again later."
+        )
+    content, charset_note = _feed_bytes(content, charset)
     try:
         xml_fromstring(content, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except (EntitiesForbidden, ExternalReferenceForbidden, DTDForbidden) as error:
@@ -79,10 +108,74 @@ def feed_parse(*, content: bytes, url: str = "") -> feedparser.FeedParserDict:
         sanitize_html=False,  # articles.sanitize is the one sanitizer
         resolve_relative_uris=True,
     )
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+    if not parsed.entries and not parsed.get("version"):
+        if content_type in HTML_TYPES or looks_like_html(content[:5000].decode("latin-1")):
+            raise FeedError(_web_page_message(content, url))
         reason = parsed.get("bozo_exception") or "it is not RSS or Atom"
-        raise FeedError(f"The feed could not be read: {reason}.")
+        raise FeedError(
+            f"The feed{at} could not be read: {reason}. Open the source's feed URL in a "
+            "browser to check it is the outlet's RSS or Atom feed, and correct it if not."
+        )
+    if not parsed.entries:
+        raise FeedError(
+            f"The feed{at} is empty: it lists no articles. Check that the source's feed URL "
+            "is the outlet's news feed, or poll again later."
+        )
+    parsed["newsroom_notes"] = (charset_note,) if charset_note else ()
     return parsed
+
+
+def _feed_bytes(content: bytes, charset: str) -> tuple[bytes, str]:
+    """`content` in a charset it is really in, and a note when that is not
+    the one the server or the feed declared (UTF-8 when neither does)."""
+    if content.startswith(BOMS):
+        return content, ""
+    declared = [charset] if charset else []
+    if match := XML_ENCODING.match(content):
+        declared.append(match[1].decode("ascii"))
+    for encoding in declared or ["utf-8"]:
+        try:
+            content.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        return content, ""
+    text = content.decode(FALLBACK_CHARSET, errors="replace")
+    text = XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
+    return text.encode("utf-8"), (
+        f"Check the characters: the feed says it is in {(declared or ['UTF-8'])[0]}, but "
+        "it is not, so Newsroom read it as Windows-1252; accented letters, quotes or "
+        "dashes may be wrong."
+    )
+
+
+def _web_page_message(content: bytes, url: str) -> str:
+    page = url or "the address"
+    command = f"`python manage.py import_url {url}`" if url else "`python manage.py import_url`"
+    message = (
+        f"The feed could not be read: {page} is a web page, not a feed. To bring that page "
+        "in as an article, import it on the Import page (Coverage › Import records › "
+        f"Import an article) or with {command}. To poll the outlet, give the source the "
+        "address of its RSS or Atom feed"
+    )
+    feed = _feed_named(content, url)
+    return f"{message}: the page names {feed}." if feed else f"{message}."
+
+
+def _feed_named(content: bytes, url: str) -> str:
+    """The feed a web page names in its <link rel="alternate">, if Newsroom may use it."""
+    try:
+        root = lxml_html.document_fromstring(content)
+    except (etree.LxmlError, ValueError):
+        return ""
+    for href in root.xpath(
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+        "[@type='application/rss+xml' or @type='application/atom+xml']/@href"
+    ):
+        try:
+            return url_declared(urljoin(url, href.strip()))
+        except RefusedAddress:
+            continue
+    return ""
 
 
 def _entry_link(entry) -> tuple[str, str]:
@@ -145,15 +238,20 @@ def feed_poll(
     try:
         fetched = page_fetch(
             url=source.feed_url,
-            accept=FEED_TYPES,
+            accept=FEED_TYPES | HTML_TYPES,  # to tell the editor it is a page
             etag=source.feed_etag,
             last_modified=source.feed_last_modified,
         )
         if fetched.not_modified:
             result.not_modified = True
         else:
-            parsed = feed_parse(content=fetched.content, url=fetched.url)
-            _entries_import(source, parsed.entries, result, user=user, progress=progress)
+            parsed = feed_parse(
+                content=fetched.content,
+                url=fetched.url,
+                content_type=fetched.content_type,
+                charset=fetched.charset,
+            )
+            _entries_import(source, parsed, result, user=user, progress=progress)
     except (FetchError, FeedError) as error:
         result.error = str(error)
     else:
@@ -166,7 +264,8 @@ def feed_poll(
     return result
 
 
-def _entries_import(source, entries, result: FeedPollResult, *, user, progress) -> None:
+def _entries_import(source, parsed, result: FeedPollResult, *, user, progress) -> None:
+    entries = parsed.entries
     result.entries = len(entries)
     links = {id(entry): _entry_link(entry)[0] for entry in entries}
     failures = dict(
@@ -189,13 +288,15 @@ def _entries_import(source, entries, result: FeedPollResult, *, user, progress) 
         else:
             new.append(entry)
     for number, entry in enumerate(new, start=1):
-        record = _entry_import(source, entry, links[id(entry)], user=user)
+        record = _entry_import(
+            source, entry, links[id(entry)], user=user, notes=parsed["newsroom_notes"]
+        )
         result.records.append(record)
         if progress:
             progress(number, len(new), record)
 
 
-def _entry_import(source: Source, entry, link: str, *, user) -> ImportRecord:
+def _entry_import(source: Source, entry, link: str, *, user, notes=()) -> ImportRecord:
     title = plain_text(entry.get("title")) or "untitled entry"
     content = _entry_content(entry)
     full = _words(content) >= FULL_TEXT_WORDS
@@ -222,9 +323,9 @@ def _entry_import(source: Source, entry, link: str, *, user) -> ImportRecord:
         title=plain_text(entry.get("title")),
         byline=plain_text(entry.get("author")),
         published=_entry_date_given(entry),
-        notes=(f"The feed entry {refused}; it is imported from the feed's own text.",)
+        notes=(*notes, f"The feed entry {refused}; it is imported from the feed's own text.")
         if refused
-        else (),
+        else tuple(notes),
     )
     return import_record_run(record=record, hints=hints)
 
