@@ -71,6 +71,15 @@ def test_an_unreadable_feed_says_what_to_check(site, ledger):
     assert "Open the source's feed URL in a browser" in error
 
 
+def test_a_feed_declaring_entities_says_what_to_do(site, ledger):
+    feed = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "x">]>
+    <rss version="2.0"><channel><title>&a;</title></channel></rss>"""
+    site.add("/feed", feed, headers=FEED_TYPE)
+    error = poll_error(ledger)
+    assert f"The feed at {site.url('/feed')} declares XML entities" in error
+    assert "Ask the outlet for a plain RSS or Atom feed" in error
+
+
 FRENCH_TITLE = "Frontière : l’été des demandeurs d’asile — « Roxham »"
 
 
@@ -79,9 +88,20 @@ def french_feed(encoding_declared: str) -> str:
     return rss(item(FRENCH_TITLE, seed=31, text=text)).replace("utf-8", encoding_declared)
 
 
-def test_a_feed_in_another_charset_than_it_declares_is_read_and_flagged(site, ledger):
-    # Declared UTF-8, in the XML and the HTTP header, but written in Windows-1252.
-    site.add("/feed", french_feed("utf-8").encode("cp1252"), headers=FEED_TYPE)
+@pytest.mark.parametrize(
+    ("declaration", "content_type", "said"),
+    [
+        ('encoding="utf-8"', FEED_TYPE["Content-Type"], "says it is in utf-8"),
+        ("", "application/rss+xml", "names no charset, so is UTF-8"),
+    ],
+    ids=["declared utf-8", "nothing declared"],
+)
+def test_a_feed_in_another_charset_than_it_declares_is_read_and_flagged(
+    site, ledger, declaration, content_type, said
+):
+    # Written in Windows-1252, as feeds that get their charset wrong usually are.
+    feed = french_feed("utf-8").replace('encoding="utf-8"', declaration)
+    site.add("/feed", feed.encode("cp1252"), headers={"Content-Type": content_type})
     result = feed_poll(source=ledger)
     assert result.error == ""
     (record,) = result.records
@@ -89,8 +109,7 @@ def test_a_feed_in_another_charset_than_it_declares_is_read_and_flagged(site, le
     assert record.article.title == FRENCH_TITLE
     assert "Québec a répété" in record.article.body
     assert (
-        "Check the characters: the feed says it is in utf-8, but it is not, so Newsroom "
-        "read it as Windows-1252"
+        f"Check the characters: the feed {said}, but it is not, so Newsroom read it as Windows-1252"
     ) in record.message
 
 

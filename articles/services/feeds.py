@@ -49,6 +49,7 @@ BOMS = (
     codecs.BOM_UTF16_LE,
     codecs.BOM_UTF16_BE,
 )
+ENTITIES_ADVICE = "Ask the outlet for a plain RSS or Atom feed, or give the source another one."
 # What a feed is read as when its bytes are not in the charset it declares:
 # the charset English and French feeds that declare the wrong one are nearly
 # always in, and one every byte decodes in (five undefined ones as "�").
@@ -92,15 +93,16 @@ def feed_parse(
         xml_fromstring(content, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except (EntitiesForbidden, ExternalReferenceForbidden, DTDForbidden) as error:
         raise FeedError(
-            "The feed declares XML entities, which Newsroom refuses for safety "
-            "(they can expand without end or read files)."
+            f"The feed{at} declares XML entities, which Newsroom refuses for safety "
+            f"(they can expand without end or read files). {ENTITIES_ADVICE}"
         ) from error
     except (ParseError, ValueError):
         # Not well-formed: feedparser reads it leniently below; a declaration
         # the strict parser did not reach is refused all the same.
         if ENTITY_DECLARATION.search(content):
             raise FeedError(
-                "The feed declares XML entities, which Newsroom refuses for safety."
+                f"The feed{at} declares XML entities, which Newsroom refuses for safety. "
+                f"{ENTITIES_ADVICE}"
             ) from None
     parsed = feedparser.parse(
         io.BytesIO(content),
@@ -141,10 +143,10 @@ def _feed_bytes(content: bytes, charset: str) -> tuple[bytes, str]:
         return content, ""
     text = content.decode(FALLBACK_CHARSET, errors="replace")
     text = XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
+    said = f"says it is in {declared[0]}" if declared else "names no charset, so is UTF-8"
     return text.encode("utf-8"), (
-        f"Check the characters: the feed says it is in {(declared or ['UTF-8'])[0]}, but "
-        "it is not, so Newsroom read it as Windows-1252; accented letters, quotes or "
-        "dashes may be wrong."
+        f"Check the characters: the feed {said}, but it is not, so Newsroom read it as "
+        "Windows-1252; accented letters, quotes or dashes may be wrong."
     )
 
 
