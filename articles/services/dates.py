@@ -12,6 +12,7 @@ Nothing here touches the network or the database.
 import contextlib
 import datetime
 import email.utils
+import itertools
 import re
 
 import dateparser
@@ -73,6 +74,9 @@ DATE_PARSER_SETTINGS = {
     "PARSERS": ["custom-formats", "absolute-time"],  # not "yesterday"
     "RETURN_AS_TIMEZONE_AWARE": False,
 }
+# Reading a written date takes dateparser a millisecond or more: a page's
+# first dates are enough to check one against.
+MAX_DATES_READ = 100
 SAYS = {"page": "The page gives", "text": "The text gives", "feed": "The feed gave"}
 
 
@@ -131,7 +135,8 @@ def date_checked(
 
 
 def _written(html: str) -> set[datetime.date]:
-    dates = {date.date() for match in DATE_IN_LINE.finditer(html) if (date := date_read(match[0]))}
+    matches = itertools.islice(DATE_IN_LINE.finditer(html), MAX_DATES_READ)
+    dates = {date.date() for match in matches if (date := date_read(match[0]))}
     for pattern in WRITTEN_DATES:
         for match in pattern.finditer(html):
             numbers = [int(n) for n in match.groups()]
@@ -145,7 +150,7 @@ def _written(html: str) -> set[datetime.date]:
 
 def _impossible(html: str) -> str:
     """The first date the page writes that no calendar has, or ""."""
-    for match in DATE_IN_LINE.finditer(html):
+    for match in itertools.islice(DATE_IN_LINE.finditer(html), MAX_DATES_READ):
         if date_read(match[0]) is None:
             return match[0]
     return ""
