@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.models import Article, ImportRecord, ImportStatus, Source
-from articles.services.addresses import RefusedAddress, url_declared
+from articles.services.addresses import RefusedAddress, links_checked, url_declared
 from articles.services.feeds import feed_poll
 from articles.services.ingest import article_import_from_content
 from tests.factories import SourceFactory
@@ -59,6 +59,13 @@ def test_public_addresses_pass_and_the_setting_opens_private_ones(settings):
     assert url_declared("http://127.0.0.1:8000/story") == "http://127.0.0.1:8000/story"
     with pytest.raises(RefusedAddress):
         url_declared("javascript:alert(1)")
+
+
+def test_a_dropped_link_keeps_its_words_and_their_escaping(private_refused):
+    body, note = links_checked('a &lt; b <a href="http://127.0.0.1/x">x &amp; y</a> z<p>p</p>')
+    assert body == "a &lt; b x &amp; y z<p>p</p>"
+    assert note.startswith("1 link in the text went to addresses Newsroom does not link to")
+    assert links_checked('<p><a href="mailto:desk@ledger.example">desk</a></p>')[1] == ""
 
 
 # --- Pages imported without their address ------------------------------------------

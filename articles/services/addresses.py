@@ -11,6 +11,7 @@ link would be slow, and a fetch checks the address it connects to anyway.
 IMPORT_ALLOW_PRIVATE_ADDRESSES lifts the network part, as for a fetch.
 """
 
+import html
 import ipaddress
 import re
 import socket
@@ -95,7 +96,7 @@ def links_checked(body_html: str) -> tuple[str, str]:
             link.drop_tag()
     if not dropped:
         return body_html, ""
-    inner = (root.text or "") + "".join(
+    inner = html.escape(root.text or "", quote=False) + "".join(
         lxml_html.tostring(child, encoding="unicode") for child in root
     )
     links = "1 link" if len(dropped) == 1 else f"{len(dropped)} links"
