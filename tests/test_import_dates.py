@@ -205,6 +205,14 @@ def test_a_real_date_written_on_the_page_is_still_found(site):
     assert "date" not in record.message
 
 
+def test_a_first_of_the_month_in_the_page_address_is_a_date_too(site):
+    record = article_import_from_url(url=site.add("/2023/03/01/story", page()))
+    assert record.article.published_at.date() == datetime.date(2023, 3, 1), record.message
+    # A month alone is no date.
+    record = article_import_from_url(url=site.add("/2023/04/story", page(seed=2)))
+    assert record.article.published_at is None
+
+
 # --- Pasted text -----------------------------------------------------------------------
 
 

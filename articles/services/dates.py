@@ -156,14 +156,16 @@ def _impossible(html: str) -> str:
     return ""
 
 
-def page_date(html: str, found: str | None) -> tuple[datetime.datetime | None, str]:
+def page_date(
+    html: str, found: str | None, *, url: str = ""
+) -> tuple[datetime.datetime | None, str]:
     """The publication date of an HTML page and the note about it.
 
     The date the page declares in its metadata comes first, and when it is
     impossible the date is unknown. Otherwise `found`, what trafilatura's
-    date search (htmldate) found, is used only when the page writes that
-    date: htmldate makes the 1st of a month out of "2023-02-30" or a bare
-    "February 2023".
+    date search (htmldate) found, is used; the 1st of a month only when the
+    page or its address `url` writes that date, as htmldate makes the 1st
+    out of "2023-02-30" or a bare "February 2023".
     """
     head = html[:200_000]
     for pattern in DECLARED_DATES:
@@ -171,7 +173,7 @@ def page_date(html: str, found: str | None) -> tuple[datetime.datetime | None, s
             given = declared.group(1).strip()
             return date_checked(date_read(given), given=given)
     date = date_read(found) if found else None
-    if date is not None and (date.day != 1 or date.date() in _written(head)):
+    if date is not None and (date.day != 1 or date.date() in _written(f"{url} {head}")):
         return date_checked(date, given=found)
     if impossible := _impossible(head):
         return date_checked(None, given=impossible)

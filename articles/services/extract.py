@@ -223,7 +223,7 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
     if not title:
         title = plain_text(" ".join(text.split()[:12]), max_length=TITLE_MAX) + "…"
         notes.append("The page has no headline; its first words stand in for one.")
-    date, date_note = page_date(html, document.date)
+    date, date_note = page_date(html, document.date, url=url)
     lang = HTML_LANG.search(html[:20000])
     return Extracted(
         title=title,
