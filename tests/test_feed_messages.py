@@ -113,6 +113,16 @@ def test_a_feed_in_another_charset_than_it_declares_is_read_and_flagged(
     ) in record.message
 
 
+def test_a_feed_in_utf_8_labelled_latin_1_is_read_as_utf_8_and_flagged(site, ledger):
+    feed = french_feed("iso-8859-1").encode()
+    site.add("/feed", feed, headers={"Content-Type": "application/rss+xml; charset=iso-8859-1"})
+    (record,) = feed_poll(source=ledger).records
+    assert record.article.title == FRENCH_TITLE
+    assert (
+        "Check the characters: the feed says it is in iso-8859-1, but it is written in UTF-8"
+    ) in record.message
+
+
 def test_a_feed_in_the_charset_it_declares_is_not_flagged(site, ledger):
     site.add(
         "/feed",

@@ -8,6 +8,7 @@ only a teaser. The poll's time and error are kept on the source.
 """
 
 import codecs
+import contextlib
 import html
 import io
 import re
@@ -128,26 +129,45 @@ def feed_parse(
 
 
 def _feed_bytes(content: bytes, charset: str) -> tuple[bytes, str]:
-    """`content` in a charset it is really in, and a note when that is not
-    the one the server or the feed declared (UTF-8 when neither does)."""
+    """`content` as UTF-8 for the parser, read in the charset it is really
+    in, and a note when that is not the one the server or the feed declared
+    (UTF-8 when neither does): UTF-8 when the bytes are (a feed labelled
+    Latin-1 but written in UTF-8 is common, the reverse almost never
+    validates), else the first declared charset that reads them, else
+    Windows-1252."""
     if content.startswith(BOMS):
         return content, ""
     declared = [charset] if charset else []
     if match := XML_ENCODING.match(content):
         declared.append(match[1].decode("ascii"))
-    for encoding in declared or ["utf-8"]:
-        try:
-            content.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-        return content, ""
-    text = content.decode(FALLBACK_CHARSET, errors="replace")
-    text = XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
     said = f"says it is in {declared[0]}" if declared else "names no charset, so is UTF-8"
-    return text.encode("utf-8"), (
-        f"Check the characters: the feed {said}, but it is not, so Newsroom read it as "
-        "Windows-1252; accented letters, quotes or dashes may be wrong."
+    named = [codecs.lookup(e).name for e in declared if _known(e)]
+    text, note = None, ""
+    if not content.isascii() and named[:1] != ["utf-8"]:
+        with contextlib.suppress(UnicodeDecodeError):
+            text = content.decode("utf-8")
+            note = f"the feed {said}, but it is written in UTF-8, so Newsroom read it as UTF-8"
+    for encoding in named or ["utf-8"]:
+        if text is None:
+            with contextlib.suppress(UnicodeDecodeError):
+                text = content.decode(encoding)
+    if text is None:
+        text = content.decode(FALLBACK_CHARSET, errors="replace")
+        note = f"the feed {said}, but it is not, so Newsroom read it as Windows-1252"
+    text = XML_DECLARATION.sub("", text, count=1)
+    return f'<?xml version="1.0" encoding="utf-8"?>{text}'.encode(), (
+        f"Check the characters: {note}; accented letters, quotes or dashes may be wrong."
+        if note
+        else ""
     )
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
 
 
 def _web_page_message(content: bytes, url: str) -> str:
