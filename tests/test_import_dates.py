@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article, ArticleStatus, ImportRecord, ImportStatus
+from articles.services.dates import date_read
 from articles.services.feeds import feed_poll
 from articles.services.ingest import article_import_from_content, article_import_from_url
 from tests.factories import SourceFactory
@@ -242,3 +243,21 @@ def test_pasted_text_with_an_impossible_date_is_left_undated(outlet, date_line, 
     # Not the banner's date above the headline either.
     assert record.article.published_at is None
     assert note in record.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2023-02-30",
+        "Thu, 30 Feb 2023 10:00:00 GMT",
+        "30 février 2023",
+        "1672531200",
+        "March 2023",
+        "yesterday",
+        "March 24, 99999",
+        "Fri, 24 Mar 99999 10:00:00 GMT",
+        "",
+    ],
+)
+def test_what_is_no_date_reads_as_none(value):
+    assert date_read(value) is None

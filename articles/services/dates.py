@@ -96,10 +96,15 @@ def date_read(value: str) -> datetime.datetime | None:
     except ValueError:
         try:
             parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             if not re.search(r"\d{4}", value):
                 return None
-            parsed = dateparser.parse(value, languages=["en", "fr"], settings=DATE_PARSER_SETTINGS)
+            try:
+                parsed = dateparser.parse(
+                    value, languages=["en", "fr"], settings=DATE_PARSER_SETTINGS
+                )
+            except (ValueError, OverflowError):  # a year past 9999, say
+                return None
         if parsed is None:
             return None
     if parsed.tzinfo is not None:
