@@ -17,7 +17,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import dateparser
 import justext
 from django.conf.locale import LANG_INFO
 from django.utils import timezone
@@ -29,12 +28,19 @@ from trafilatura.settings import set_date_params
 
 from articles.sanitize import sanitize_html
 
+from .dates import (
+    DATE_IN_LINE,
+    EARLIEST,
+    FUTURE_TOLERANCE,
+    date_checked,
+    date_read,
+    page_date,
+)
+
 TITLE_MAX = 300
 # Fewer words than this is a menu or a login wall, not an article.
 MIN_WORDS = 20
 BYLINE_MAX = 300
-# A publication date more than this far ahead is a page's error, not a date.
-FUTURE_TOLERANCE = datetime.timedelta(days=1)
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
 HTML_SNIFF = re.compile(
@@ -43,32 +49,11 @@ HTML_SNIFF = re.compile(
 HTML_LANG = re.compile(
     r"""<html[^>]{0,500}?\blang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
 )
-DECLARED_DATE = re.compile(
-    r"""(?:"datePublished"\s*:\s*"|article:published_time["']\s+content=["'])"""
-    r"([0-9T:+\-.Z ]{10,35})"
-)
-
 # Wire services whose name in a byline marks a wire story.
 WIRE_NAMES = (
     "The Canadian Press", "Canadian Press", "The Associated Press", "Associated Press",
     "Reuters", "Agence France-Presse", "AFP", "Bloomberg", "La Presse Canadienne",
 )  # fmt: skip
-
-MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
-    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
-    r"novembre|décembre|decembre"
-)
-TIME = r"(?:,?\s+(?:at\s+)?\d{1,2}[:h]\d{2}(?:\s*[ap]\.?\s?m\.?)?(?:\s+[A-Z]{2,4}T)?)?"
-DATE_IN_LINE = re.compile(
-    rf"""(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?(?:
-        \d{{1,2}}(?:er)?\s+(?:{MONTHS})\.?,?\s+\d{{4}}{TIME}
-      | (?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}{TIME}
-      | \d{{4}}-\d{{2}}-\d{{2}}(?:[T\s]\d{{2}}:\d{{2}}(?::\d{{2}})?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?
-    )""",
-    re.I | re.X,
-)
 
 # Lines that are the site talking, not the story. TERMINAL ones end the
 # story; JUNK ones are dropped wherever they are; AMBIGUOUS ones end it when
@@ -115,6 +100,8 @@ class Extracted:
     language: str = ""
     url: str = ""
     notes: list[str] = field(default_factory=list)
+    # Why the date is empty, when it is.
+    date_note: str = ""
 
 
 def plain_text(value: str | None, *, max_length: int | None = None) -> str:
@@ -169,45 +156,6 @@ def _stoplist(name: str) -> frozenset[str]:
     return _STOPLISTS[name]
 
 
-def _date_parse(value: str) -> datetime.datetime | None:
-    """A datetime from what a page says; date-only values become noon UTC,
-    which keeps that date in every time zone from UTC-11 to UTC+11."""
-    value = value.strip()
-    try:
-        parsed = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        parsed = dateparser.parse(
-            value,
-            languages=["en", "fr"],
-            settings={"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False},
-        )
-        if parsed is None:
-            return None
-        has_time = bool(re.search(r"\d[:h]\d{2}", value))
-    else:
-        has_time = "T" in value or " " in value.strip()
-    if parsed.tzinfo is not None:
-        return parsed
-    if not has_time or parsed.time() == datetime.time.min:
-        return datetime.datetime.combine(parsed.date(), datetime.time(12), tzinfo=datetime.UTC)
-    return timezone.make_aware(parsed)
-
-
-def _date_checked(date: datetime.datetime | None, notes: list[str]) -> datetime.datetime | None:
-    if date is None:
-        notes.append("No publication date was found; the date is left empty.")
-        return None
-    if date > timezone.now() + FUTURE_TOLERANCE:
-        notes.append(
-            f"The page dates itself {date:%Y-%m-%d}, in the future; the date is left empty."
-        )
-        return None
-    if date.year < 1990:
-        notes.append(f"The page dates itself {date:%Y-%m-%d}; the date is left empty.")
-        return None
-    return date
-
-
 def _block_text(element) -> str:
     return " ".join(" ".join(element.itertext()).split())
 
@@ -229,6 +177,7 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
     date_params = {
         **set_date_params(True),
         "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+        "min_date": EARLIEST.strftime("%Y-%m-%d"),
         "max_date": (timezone.now() + FUTURE_TOLERANCE).strftime("%Y-%m-%d"),
     }
     try:
@@ -274,16 +223,15 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
     if not title:
         title = plain_text(" ".join(text.split()[:12]), max_length=TITLE_MAX) + "…"
         notes.append("The page has no headline; its first words stand in for one.")
-    date = _date_parse(document.date) if document.date else None
-    if date is None and (declared := DECLARED_DATE.search(html)):
-        date = _date_parse(declared.group(1))
+    date, date_note = page_date(html, document.date, url=url)
     lang = HTML_LANG.search(html[:20000])
     return Extracted(
         title=title,
         body_html=body_html,
         text=text,
         byline=plain_text(document.author, max_length=BYLINE_MAX),
-        published_at=_date_checked(date, notes),
+        published_at=date,
+        date_note=date_note,
         site_name=plain_text(document.sitename, max_length=200),
         language=_language(lang.group(1) if lang else "", text),
         url=document.url or "",
@@ -409,12 +357,14 @@ def text_extract(*, text: str) -> Extracted:
                 break
     # The publication date sits under the headline; a date above it is
     # usually the site's banner showing today's date.
-    date = None
-    for line in [*after_title, *(header[:title_index] if title_index else [])]:
-        if match := DATE_IN_LINE.search(line):
-            date = _date_parse(match.group(0))
-            if date:
-                break
+    # The first date found decides: an impossible one is not replaced by the banner's.
+    dates = (
+        match[0]
+        for line in [*after_title, *(header[:title_index] if title_index else [])]
+        if (match := DATE_IN_LINE.search(line))
+    )
+    given = next(dates, "")
+    date, date_note = date_checked(date_read(given), given=given, where="text")
     body_text = "\n".join(story)
     return Extracted(
         title=title,
@@ -423,7 +373,8 @@ def text_extract(*, text: str) -> Extracted:
         ),
         text=body_text,
         byline=plain_text(byline, max_length=BYLINE_MAX),
-        published_at=_date_checked(date, notes),
+        published_at=date,
+        date_note=date_note,
         language=language_guess(body_text),
         notes=notes,
     )

@@ -7,13 +7,16 @@ it carries the whole article, the page at the entry's link when it carries
 only a teaser. The poll's time and error are kept on the source.
 """
 
+import codecs
+import contextlib
 import html
 import io
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from urllib.parse import urljoin
 
 import feedparser
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -21,13 +24,17 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as xml_fromstring
 from django.db.models import Count
 from django.utils import timezone
+from lxml import etree
+from lxml import html as lxml_html
 
 from articles.models import ImportOrigin, ImportRecord, ImportStatus, Source
 
-from .extract import plain_text
-from .fetch import FEED_TYPES, FetchError, page_fetch
+from .addresses import RefusedAddress, url_declared
+from .dates import date_checked, date_read
+from .extract import looks_like_html, plain_text
+from .fetch import FEED_TYPES, HTML_TYPES, FetchError, page_fetch
 from .ingest import EntryHints, article_find_by_url_key, import_record_create, import_record_run
-from .urls import InvalidURL, url_clean, url_key
+from .urls import url_key
 
 # A feed entry whose text is at least this many words carries the article
 # itself; a shorter one is a teaser, and the page at its link is fetched.
@@ -35,6 +42,20 @@ FULL_TEXT_WORDS = 150
 # A failing entry is tried on this many polls, then left alone.
 MAX_ATTEMPTS = 3
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,300}\?>")
+BOMS = (
+    codecs.BOM_UTF8,
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
+ENTITIES_ADVICE = "Ask the outlet for a plain RSS or Atom feed, or give the source another one."
+# What a feed is read as when its bytes are not in the charset it declares:
+# the charset English and French feeds that declare the wrong one are nearly
+# always in, and one every byte decodes in (five undefined ones as "�").
+FALLBACK_CHARSET = "cp1252"
 
 logger = logging.getLogger(__name__)
 
@@ -57,22 +78,35 @@ class FeedError(Exception):
     """A feed that cannot be read, with a message for the editor."""
 
 
-def feed_parse(*, content: bytes, url: str = "") -> feedparser.FeedParserDict:
-    """The feed in `content`. Refuses entity declarations (expansion bombs,
-    external entities) before any parser expands them."""
+def feed_parse(
+    *, content: bytes, url: str = "", content_type: str = "", charset: str = ""
+) -> feedparser.FeedParserDict:
+    """The feed in `content`, as fetched from `url` with the type and charset
+    the server gave. Refuses entity declarations (expansion bombs, external
+    entities) before any parser expands them. A feed whose bytes are not in
+    the charset it declares is read as Windows-1252, and
+    `parsed["newsroom_notes"]` asks the editor to check its drafts' characters."""
+    at = f" at {url}" if url else ""
+    if not content.strip():
+        raise FeedError(
+            f"The feed{at} could not be read: the feed is empty, the server sent nothing. "
+            "Open the source's feed URL in a browser to check it, or poll again later."
+        )
+    content, charset_note = _feed_bytes(content, charset)
     try:
         xml_fromstring(content, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except (EntitiesForbidden, ExternalReferenceForbidden, DTDForbidden) as error:
         raise FeedError(
-            "The feed declares XML entities, which Newsroom refuses for safety "
-            "(they can expand without end or read files)."
+            f"The feed{at} declares XML entities, which Newsroom refuses for safety "
+            f"(they can expand without end or read files). {ENTITIES_ADVICE}"
         ) from error
     except (ParseError, ValueError):
         # Not well-formed: feedparser reads it leniently below; a declaration
         # the strict parser did not reach is refused all the same.
         if ENTITY_DECLARATION.search(content):
             raise FeedError(
-                "The feed declares XML entities, which Newsroom refuses for safety."
+                f"The feed{at} declares XML entities, which Newsroom refuses for safety. "
+                f"{ENTITIES_ADVICE}"
             ) from None
     parsed = feedparser.parse(
         io.BytesIO(content),
@@ -80,20 +114,108 @@ def feed_parse(*, content: bytes, url: str = "") -> feedparser.FeedParserDict:
         sanitize_html=False,  # articles.sanitize is the one sanitizer
         resolve_relative_uris=True,
     )
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+    if not parsed.entries and not parsed.get("version"):
+        if content_type in HTML_TYPES or looks_like_html(content[:5000].decode("latin-1")):
+            raise FeedError(_web_page_message(content, url))
         reason = parsed.get("bozo_exception") or "it is not RSS or Atom"
-        raise FeedError(f"The feed could not be read: {reason}.")
+        raise FeedError(
+            f"The feed{at} could not be read: {reason}. Open the source's feed URL in a "
+            "browser to check it is the outlet's RSS or Atom feed, and correct it if not."
+        )
+    if not parsed.entries:
+        raise FeedError(
+            f"The feed{at} is empty: it lists no articles. Check that the source's feed URL "
+            "is the outlet's news feed, or poll again later."
+        )
+    parsed["newsroom_notes"] = (charset_note,) if charset_note else ()
     return parsed
 
 
-def _entry_link(entry) -> str:
-    for candidate in (entry.get("link"), entry.get("id")):
-        if candidate:
-            try:
-                return url_clean(candidate)
-            except InvalidURL:
-                continue
+def _feed_bytes(content: bytes, charset: str) -> tuple[bytes, str]:
+    """`content` as UTF-8 for the parser, read in the charset it is really
+    in, and a note when that is not the one the server or the feed declared
+    (UTF-8 when neither does): UTF-8 when the bytes are (a feed labelled
+    Latin-1 but written in UTF-8 is common, the reverse almost never
+    validates), else the first declared charset that reads them, else
+    Windows-1252."""
+    if content.startswith(BOMS):
+        return content, ""
+    declared = [charset] if charset else []
+    if match := XML_ENCODING.match(content):
+        declared.append(match[1].decode("ascii"))
+    said = f"says it is in {declared[0]}" if declared else "names no charset, so is UTF-8"
+    named = [codecs.lookup(e).name for e in declared if _known(e)]
+    text, note = None, ""
+    if not content.isascii() and named[:1] != ["utf-8"]:
+        with contextlib.suppress(UnicodeDecodeError):
+            text = content.decode("utf-8")
+            note = f"the feed {said}, but it is written in UTF-8, so Newsroom read it as UTF-8"
+    for encoding in named or ["utf-8"]:
+        if text is None:
+            with contextlib.suppress(UnicodeDecodeError):
+                text = content.decode(encoding)
+    if text is None:
+        text = content.decode(FALLBACK_CHARSET, errors="replace")
+        note = f"the feed {said}, but it is not, so Newsroom read it as Windows-1252"
+    text = XML_DECLARATION.sub("", text, count=1)
+    return f'<?xml version="1.0" encoding="utf-8"?>{text}'.encode(), (
+        f"Check the characters: {note}; accented letters, quotes or dashes may be wrong."
+        if note
+        else ""
+    )
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
+def _web_page_message(content: bytes, url: str) -> str:
+    page = url or "the address"
+    command = f"`python manage.py import_url {url}`" if url else "`python manage.py import_url`"
+    message = (
+        f"The feed could not be read: {page} is a web page, not a feed. To bring that page "
+        "in as an article, import it on the Import page (Coverage › Import records › "
+        f"Import an article) or with {command}. To poll the outlet, give the source the "
+        "address of its RSS or Atom feed"
+    )
+    feed = _feed_named(content, url)
+    return f"{message}: the page names {feed}." if feed else f"{message}."
+
+
+def _feed_named(content: bytes, url: str) -> str:
+    """The feed a web page names in its <link rel="alternate">, if Newsroom may use it."""
+    try:
+        root = lxml_html.document_fromstring(content)
+    except (etree.LxmlError, ValueError):
+        return ""
+    for href in root.xpath(
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+        "[@type='application/rss+xml' or @type='application/atom+xml']/@href"
+    ):
+        try:
+            return url_declared(urljoin(url, href.strip()))
+        except RefusedAddress:
+            continue
     return ""
+
+
+def _entry_link(entry) -> tuple[str, str]:
+    """The entry's link when Newsroom may follow it, else "" and why not. Its
+    id stands in only for an entry with no link at all: a refused link is not
+    to be replaced by an address made from the id."""
+    if link := (entry.get("link") or "").strip():
+        try:
+            return url_declared(link), ""
+        except RefusedAddress as error:
+            return "", f"links to {link[:200]}, which Newsroom does not follow: {error}"
+    try:
+        return url_declared(entry.get("id") or ""), ""
+    except RefusedAddress:
+        return "", ""
 
 
 def _entry_content(entry) -> str:
@@ -101,20 +223,16 @@ def _entry_content(entry) -> str:
     return max([*contents, entry.get("summary", "")], key=len)
 
 
-def _entry_date(entry) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    try:
-        return datetime(*parsed[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
+def _entry_date_given(entry) -> str:
+    """The entry's date as the feed wrote it. Not feedparser's reading of
+    it, which turns 30 February into 2 March and a Unix timestamp into 1672."""
+    return plain_text(entry.get("published") or entry.get("updated"), max_length=100)
 
 
 def _entry_page(entry, link: str, content: str) -> str:
     """The entry as a small HTML page, so its full text goes through the
     same extraction and sanitizing as any page."""
-    date = _entry_date(entry)
+    date, _ = date_checked(date_read(_entry_date_given(entry)), where="feed")
     meta = [
         f"<title>{html.escape(plain_text(entry.get('title')))}</title>",
         f'<link rel="canonical" href="{html.escape(link)}">' if link else "",
@@ -145,15 +263,20 @@ def feed_poll(
     try:
         fetched = page_fetch(
             url=source.feed_url,
-            accept=FEED_TYPES,
+            accept=FEED_TYPES | HTML_TYPES,  # to tell the editor it is a page
             etag=source.feed_etag,
             last_modified=source.feed_last_modified,
         )
         if fetched.not_modified:
             result.not_modified = True
         else:
-            parsed = feed_parse(content=fetched.content, url=fetched.url)
-            _entries_import(source, parsed.entries, result, user=user, progress=progress)
+            parsed = feed_parse(
+                content=fetched.content,
+                url=fetched.url,
+                content_type=fetched.content_type,
+                charset=fetched.charset,
+            )
+            _entries_import(source, parsed, result, user=user, progress=progress)
     except (FetchError, FeedError) as error:
         result.error = str(error)
     except Exception as error:  # a bug must not stop the poll of the other sources
@@ -172,9 +295,10 @@ def feed_poll(
     return result
 
 
-def _entries_import(source, entries, result: FeedPollResult, *, user, progress) -> None:
+def _entries_import(source, parsed, result: FeedPollResult, *, user, progress) -> None:
+    entries = parsed.entries
     result.entries = len(entries)
-    links = {id(entry): _entry_link(entry) for entry in entries}
+    links = {id(entry): _entry_link(entry)[0] for entry in entries}
     failures = dict(
         ImportRecord.objects.filter(
             source=source,
@@ -195,13 +319,15 @@ def _entries_import(source, entries, result: FeedPollResult, *, user, progress) 
         else:
             new.append(entry)
     for number, entry in enumerate(new, start=1):
-        record = _entry_import(source, entry, links[id(entry)], user=user)
+        record = _entry_import(
+            source, entry, links[id(entry)], user=user, notes=parsed["newsroom_notes"]
+        )
         result.records.append(record)
         if progress:
             progress(number, len(new), record)
 
 
-def _entry_import(source: Source, entry, link: str, *, user) -> ImportRecord:
+def _entry_import(source: Source, entry, link: str, *, user, notes=()) -> ImportRecord:
     title = plain_text(entry.get("title")) or "untitled entry"
     content = _entry_content(entry)
     full = _words(content) >= FULL_TEXT_WORDS
@@ -213,18 +339,24 @@ def _entry_import(source: Source, entry, link: str, *, user) -> ImportRecord:
         source=source,
         user=user,
     )
+    refused = _entry_link(entry)[1]
     if not link and not full:
         record.status, record.finished_at = ImportStatus.FAILED, timezone.now()
         record.message = (
-            f"The feed entry “{title}” has no link to its article and too little text "
-            "to import on its own."
+            f"The feed entry “{title}” "
+            + (f"{refused}, and has" if refused else "has no link to its article and")
+            + " too little text to import on its own: import the article from its "
+            "page's address, or paste it, on the Import page."
         )
         record.save()
         return record
     hints = EntryHints(
         title=plain_text(entry.get("title")),
         byline=plain_text(entry.get("author")),
-        published_at=_entry_date(entry),
+        published=_entry_date_given(entry),
+        notes=(*notes, f"The feed entry {refused}; it is imported from the feed's own text.")
+        if refused
+        else tuple(notes),
     )
     return import_record_run(record=record, hints=hints)
 

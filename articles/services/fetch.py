@@ -418,7 +418,7 @@ def _read(url: str, response, *, accept: frozenset[str]) -> Fetched:
         raise FetchError(f"The site answered {response.status} {response.reason}, not a page.")
     media, charset = _media_type(response.getheader("Content-Type", ""))
     if media and media not in accept:
-        wanted = "a feed" if accept == FEED_TYPES else "a web page"
+        wanted = "a feed" if accept & FEED_TYPES else "a web page"
         raise FetchError(f"The address returned {_describe(media)}, not {wanted}.")
     limit = settings.IMPORT_MAX_BYTES
     length = response.getheader("Content-Length", "")

@@ -28,6 +28,8 @@ from articles.models import (
     unique_slug,
 )
 
+from .addresses import RefusedAddress, links_checked, url_declared
+from .dates import date_checked, date_read
 from .dedupe import story_fingerprint, story_fingerprint_store, story_match
 from .extract import Extracted, ExtractError, content_extract, plain_text
 from .fetch import FetchError, content_decode, page_fetch
@@ -48,7 +50,10 @@ class EntryHints:
 
     title: str = ""
     byline: str = ""
-    published_at: object = None
+    # The entry's date as the feed wrote it: read and checked like a page's.
+    published: str = ""
+    # What the editor should know about the feed itself (its characters).
+    notes: tuple[str, ...] = ()
 
 
 # --- Records ------------------------------------------------------------------
@@ -156,20 +161,20 @@ def _import(record: ImportRecord, hints: EntryHints) -> None:
 
     extracted = content_extract(content=content, url=page_url, content_type=content_type)
     _apply_hints(extracted, hints)
+    refused = _addresses_checked(extracted)
     article_url = page_url
     if extracted.url and extracted.url != page_url:
-        try:
-            canonical = url_clean(extracted.url)
-        except InvalidURL:
-            canonical = ""
+        canonical = extracted.url
         # A page may name its canonical address on its own site only: one
         # pointing elsewhere could claim another outlet's article.
-        if canonical and (not page_url or _same_site(canonical, page_url)):
+        if not page_url or _same_site(canonical, page_url):
             if existing := article_find_by_url_key(url_key(canonical)):
                 return _duplicate_url(record, existing)
             article_url = canonical
 
-    source = record.source or _source_for_page(url=article_url, site_name=extracted.site_name)
+    source = record.source or _source_for_page(
+        url=article_url, site_name=extracted.site_name, refused=refused
+    )
     fingerprint = story_fingerprint(text=extracted.text)
     if match := story_match(fingerprint=fingerprint):
         copy = ArticleCopy(
@@ -214,10 +219,10 @@ def _import(record: ImportRecord, hints: EntryHints) -> None:
             return _duplicate_url(record, existing)
         raise
     story_fingerprint_store(article=article, fingerprint=fingerprint)
-    notes = list(extracted.notes)
+    notes = [*extracted.notes, extracted.date_note]
     if not source.is_active:
         notes.append(f"The outlet “{source}” is new and inactive: complete it and activate it.")
-    _finish(record, ImportStatus.DONE, " ".join(notes), article)
+    _finish(record, ImportStatus.DONE, " ".join(filter(None, notes)), article)
 
 
 def _apply_hints(extracted: Extracted, hints: EntryHints) -> None:
@@ -225,9 +230,22 @@ def _apply_hints(extracted: Extracted, hints: EntryHints) -> None:
         extracted.title = plain_text(hints.title, max_length=300)
     if hints.byline and not extracted.byline:
         extracted.byline = plain_text(hints.byline, max_length=300)
-    if hints.published_at and not extracted.published_at:
-        extracted.published_at = hints.published_at
-        extracted.notes = [n for n in extracted.notes if "date" not in n]
+    extracted.notes.extend(hints.notes)
+    if not hints.published:
+        return
+    date, note = date_checked(date_read(hints.published), given=hints.published, where="feed")
+    if extracted.published_at is not None:
+        if date is None:
+            extracted.notes.append(
+                f"The feed gave “{hints.published}” as the entry's date, which cannot be "
+                "right; the date the article gives is used instead."
+            )
+    elif date is not None:
+        extracted.published_at, extracted.date_note = date, ""
+    elif extracted.date_note.startswith("No publication date"):
+        extracted.date_note = note
+    else:
+        extracted.date_note = f"{note} {extracted.date_note}"
 
 
 def _validated(instance) -> None:
@@ -281,11 +299,32 @@ def source_for_domain(*, domain: str, site_name: str = "") -> Source:
     return source
 
 
-def _source_for_page(*, url: str, site_name: str) -> Source:
+def _addresses_checked(extracted: Extracted) -> str:
+    """Drop the addresses the page names that Newsroom may not use (see
+    addresses.py), each with a note; the note on the page's own address."""
+    refused = ""
+    if extracted.url:
+        try:
+            extracted.url = url_declared(extracted.url)
+        except RefusedAddress as error:
+            refused = (
+                f"The page gives its address as {extracted.url[:300]}, which Newsroom does "
+                f"not use: {error}."
+            )
+            extracted.notes.append(refused)
+            extracted.url = ""
+    extracted.body_html, note = links_checked(extracted.body_html)
+    if note:
+        extracted.notes.append(note)
+    return refused
+
+
+def _source_for_page(*, url: str, site_name: str, refused: str = "") -> Source:
     domain = url_domain(url)
     if not domain:
         raise ImportFailed(
-            "Newsroom cannot tell which outlet published this: choose the source, "
+            (f"{refused} " if refused else "")
+            + "Newsroom cannot tell which outlet published this: choose the source, "
             "or give the page's URL."
         )
     return source_for_domain(domain=domain, site_name=site_name)
