@@ -52,8 +52,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    # Outermost, so that every response forbids framing: static files, which
+    # whitenoise answers before the rest, and the 400 for a host not allowed,
+    # which SecurityMiddleware's redirect or CommonMiddleware raises.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags on responses, and 304 Not Modified for a revisit that has them.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -64,7 +68,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change that history keeps.
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a refused login into the lockout page; last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]

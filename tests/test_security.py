@@ -250,3 +250,38 @@ def test_a_host_not_allowed_gets_the_400_page_not_a_500(path):
     assert response.status_code == 400
     assert "That request could not be understood" in response.text
     assert "attacker.example" not in response.text
+
+
+FRAME_ANCESTORS = "frame-ancestors 'none'"
+
+
+@pytest.mark.django_db
+@override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
+@pytest.mark.parametrize(
+    ("path", "host", "status"),
+    [
+        ("/static/css/site.css", "testserver", 200),
+        ("/no-such-page/", "testserver", 404),
+        ("/", "attacker.example", 400),
+        ("/tags/", "attacker.example", 400),
+    ],
+)
+@pytest.mark.parametrize("secure", [True, False])
+def test_no_response_may_be_framed(path, host, status, secure):
+    """Static files answer before most middleware, and a refused host before
+    the view: both must still forbid framing, as every page does."""
+    client = Client(raise_request_exception=False)
+    response = client.get(path, headers={"host": host}, secure=secure)
+    assert response.status_code == status
+    assert response["X-Frame-Options"] == "DENY"
+    assert FRAME_ANCESTORS in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_a_refused_host_over_plain_http_may_not_be_framed_either():
+    """Where the redirect to https is the first to ask for the host."""
+    response = Client(raise_request_exception=False).get("/", headers={"host": "attacker.example"})
+    assert response.status_code == 400
+    assert response["X-Frame-Options"] == "DENY"
+    assert FRAME_ANCESTORS in response["Content-Security-Policy"]
