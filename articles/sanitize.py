@@ -7,6 +7,7 @@ day the rules change, this file is the only one that does.
 
 import functools
 import re
+import threading
 from html.parser import HTMLParser
 
 from bleach.html5lib_shim import Filter
@@ -95,16 +96,26 @@ class _LinkRelFilter(Filter):
             yield token
 
 
-_cleaner = Cleaner(
-    # The extra tags are let through the sanitizer only for the filters to
-    # find: h1 is renamed and the dropped elements removed with their content.
-    tags=ALLOWED_TAGS | {"h1"} | DROPPED_WITH_CONTENT,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[_DropContentFilter, _HeadingFilter, _LinkRelFilter],
-)
+# A Cleaner's parser keeps state while it works, and gunicorn's threads
+# sanitize at the same time (two editors saving): one Cleaner a thread.
+_threads = threading.local()
+
+
+def _cleaner() -> Cleaner:
+    cleaner = getattr(_threads, "cleaner", None)
+    if cleaner is None:
+        cleaner = _threads.cleaner = Cleaner(
+            # The extra tags are let through the sanitizer only for the filters
+            # to find: h1 is renamed and the dropped elements removed with their
+            # content.
+            tags=ALLOWED_TAGS | {"h1"} | DROPPED_WITH_CONTENT,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[_DropContentFilter, _HeadingFilter, _LinkRelFilter],
+        )
+    return cleaner
 
 
 # What no stored text may hold: control characters other than tab and line
@@ -124,7 +135,7 @@ def sanitize_html(html: str) -> str:
     """Return `html` reduced to the allowlist above, safe to render as is."""
     if not html:
         return ""
-    return _cleaner.clean(strip_control_characters(html)).strip()
+    return _cleaner().clean(strip_control_characters(html)).strip()
 
 
 # Where one block of text ends and the next begins, for plain text.
