@@ -5,17 +5,14 @@ test database, whose rows this test commits (`transactional_db`), and the
 suite's own Redis database under a key prefix of this run's own.
 """
 
-import http.cookiejar
 import os
 import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,9 +21,8 @@ from django.db import connection
 
 from articles.demo import EDITOR_PASSWORD, EDITOR_USERNAME, demo_editor_ensure
 from articles.models import ArticleStatus
+from tests.app_server import ROOT, AppServer
 from tests.factories import ArticleFactory
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _redis_answers(url: str) -> bool:
@@ -49,12 +45,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _database_url() -> str:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
@@ -62,60 +52,11 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{port}/{db['NAME']}"
 
 
-class AppServer:
-    def __init__(self, env: dict[str, str]):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env, "BIND": f"127.0.0.1:{self.port}"}
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
-
-    def __enter__(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "newsroom/gunicorn.conf.py"]
-            + ["newsroom.wsgi"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if self.get("/healthz").status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        self.process.kill()
-        raise RuntimeError(self.process.communicate()[1].decode()[-2000:])
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.communicate(timeout=30)
-
-    def get(self, path: str):
-        return self.opener.open(self.url + path, timeout=10)
-
-    def text(self, path: str) -> str:
-        with self.get(path) as response:
-            return response.read().decode()
-
-    def post(self, path: str, data: dict) -> str:
-        token = next(c.value for c in self.cookies if c.name == "csrftoken")
-        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
-        with self.opener.open(self.url + path, body, timeout=10) as response:
-            return response.read().decode()
-
-    def log_in(self, username: str, password: str) -> None:
-        self.text("/admin/login/")
-        page = self.post("/admin/login/?next=/admin/", {"username": username, "password": password})
-        assert "Log out" in page or "logout" in page, page[:500]
-
-
 @pytest.fixture
 def servers(transactional_db, tmp_path):
     static = tmp_path / "static"
     env = {
+        **os.environ,
         "DJANGO_SETTINGS_MODULE": "newsroom.settings",
         "SECRET_KEY": "tests-only-not-secret",
         "DEBUG": "0",
@@ -132,7 +73,7 @@ def servers(transactional_db, tmp_path):
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env=env,
         check=True,
     )
     # One server on psycopg's pool, the other on persistent connections.
