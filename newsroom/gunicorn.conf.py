@@ -15,6 +15,19 @@ timeout = 30
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
+# Nothing a client forwards is trusted by gunicorn itself. By default it takes
+# X-Forwarded-Proto (and the like) from 127.0.0.1, and every header from a
+# unix socket, as proof of https, which sent HSTS and skipped the redirect to
+# https with no proxy configured. Whether the client used https is Django's
+# to read, from the header SECURE_PROXY_SSL_HEADER names and only when it is
+# set; the client's address likewise, behind TRUSTED_PROXY_COUNT proxies
+# (newsroom/settings.py, newsroom/client_ip.py).
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+forwarder_headers = ""
+proxy_allow_ips = ""
+
+
 def when_ready(server):
     if workers > 1 and not os.environ.get("REDIS_URL"):
         server.log.warning(
