@@ -3,7 +3,7 @@
     DATABASE_URL=sqlite:///bench/data/bench-100000.sqlite3 python bench/run.py
 
 Runs three servers in turn, each with production settings (DEBUG off) and two
-sync workers, and in each measures a bare Django view that does no work (the
+worker processes, and in each measures a bare Django view that does no work (the
 ceiling of this machine, in this run) and then every page below:
 
 - cold:   no page cache, no memoised counts: every request computes everything;

@@ -1,12 +1,18 @@
 """`make serve` as it runs: gunicorn with newsroom/gunicorn.conf.py and
 production settings, on a SQLite database of its own.
 
-A forwarded scheme is trusted only where the settings name a proxy.
+Slow clients hold a thread, not the server, and are cut off at gunicorn's
+timeout; a forwarded scheme is trusted only where the settings name a proxy.
 """
 
+import http.client
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -61,6 +67,89 @@ def https_server(production):
     """Production defaults: plain http is redirected to https."""
     with AppServer(production) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def http_server(production):
+    """Production settings served over plain http, as the README shows."""
+    with AppServer({**production, "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0"}) as server:
+        yield server
+
+
+def _poll(condition, what: str):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within a minute: {what}")
+
+
+def _status(server: AppServer, path: str) -> int | None:
+    try:
+        return server.request(path).status
+    except OSError:  # not answered within the request's own timeout
+        return None
+
+
+@contextmanager
+def _export_not_read(server: AppServer):
+    """A client that asks for /export.json and then reads none of it."""
+    sock = socket.socket()
+    # Set before connecting: the window the client offers is what it holds.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(60)
+    sock.connect(("127.0.0.1", server.port))
+    with sock:
+        sock.sendall(b"GET /export.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        # The export has begun to be sent once its first bytes are here.
+        assert sock.recv(15, socket.MSG_PEEK) == b"HTTP/1.1 200 OK"
+        yield sock
+
+
+def _body(sock: socket.socket) -> bytes:
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    return response.read()
+
+
+def test_a_client_that_does_not_read_its_export_holds_up_no_one_else(production):
+    """One process, as WEB_CONCURRENCY=1: with one request at a time, the
+    export held it until gunicorn killed it at its timeout, 30 s without
+    pages or health checks, and the export was cut off."""
+    env = {**production, "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0"}
+    with AppServer(env) as server, _export_not_read(server) as export:
+        for path in ("/", "/healthz", "/static/css/site.css"):
+            _poll(lambda path=path: _status(server, path) == 200, f"{path} answers 200")
+        rows = json.loads(_body(export))
+    assert len(rows) == EXPORT_ROWS
+    assert rows[0]["summary"] == SUMMARY
+
+
+# A request's time on its thread, shortened for the tests below.
+TIMEOUT = {"GUNICORN_CMD_ARGS": "--timeout 5"}
+
+
+def test_a_client_that_stops_reading_is_cut_off_at_the_timeout(production):
+    """A thread is not killed as a sync worker was: the worker closes the
+    connection of a request past gunicorn's timeout (newsroom/gunicorn_worker.py)."""
+    env = {**production, "SECURE_SSL_REDIRECT": "0", **TIMEOUT}
+    with AppServer(env) as server, _export_not_read(server) as export:
+        _poll(lambda: "took more than 5 s" in server.output_text(), "the export is cut off")
+        with pytest.raises(http.client.IncompleteRead):
+            _body(export)
+        assert _status(server, "/healthz") == 200
+
+
+def test_a_client_that_sends_its_request_a_little_at_a_time_is_cut_off_too(production):
+    with AppServer({**production, **TIMEOUT}) as server, socket.socket() as sock:
+        sock.settimeout(60)
+        sock.connect(("127.0.0.1", server.port))
+        # A request whose headers never end.
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        _poll(lambda: "took more than 5 s" in server.output_text(), "the request is cut off")
+        assert sock.recv(1024) == b""  # closed, unanswered
+        assert _status(server, "/healthz") == 200
 
 
 @pytest.mark.parametrize(
