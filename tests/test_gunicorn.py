@@ -2,7 +2,8 @@
 production settings, on a SQLite database of its own.
 
 Slow clients hold a thread, not the server, and are cut off at gunicorn's
-timeout; a forwarded scheme is trusted only where the settings name a proxy.
+timeout; a forwarded scheme is trusted only where the settings name a proxy;
+every response forbids framing.
 """
 
 import http.client
@@ -30,6 +31,7 @@ ArticleFactory.create_batch({EXPORT_ROWS}, source=SourceFactory(), summary={SUMM
 """
 
 HSTS = "max-age=31536000; includeSubDomains; preload"
+FRAME_ANCESTORS = "frame-ancestors 'none'"
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +179,26 @@ def test_behind_the_configured_proxy_its_header_is_trusted(production):
     for response in (plain, other):
         assert response.status == 301
         assert response.getheader("Strict-Transport-Security") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "status"),
+    [
+        ("/static/css/site.css", None, 200),
+        ("/no-such-page/", None, 404),
+        ("/", "attacker.example", 400),
+    ],
+)
+def test_every_response_forbids_framing(http_server, path, host, status):
+    response = http_server.request(path, {"Host": host} if host else {})
+    assert response.status == status
+    assert response.getheader("X-Frame-Options") == "DENY"
+    assert FRAME_ANCESTORS in response.getheader("Content-Security-Policy")
+
+
+@pytest.mark.parametrize(("host", "status"), [(None, 301), ("attacker.example", 400)])
+def test_the_redirect_to_https_and_its_refusals_forbid_framing_too(https_server, host, status):
+    response = https_server.request("/static/css/site.css", {"Host": host} if host else {})
+    assert response.status == status
+    assert response.getheader("X-Frame-Options") == "DENY"
+    assert FRAME_ANCESTORS in response.getheader("Content-Security-Policy")
