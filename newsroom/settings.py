@@ -111,11 +111,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
-    # Each worker keeps its connection, and with it its warm page cache.
+    # Each thread of each worker keeps its connection (Django's connections
+    # are a thread's own), and with it its warm page cache.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 elif env.int("DATABASE_POOL_SIZE", default=0):
-    # psycopg's pool: for threaded or async servers. Pooled connections are
-    # not also kept by Django.
+    # psycopg's pool, shared by a process's threads (it should have as many
+    # connections as there are threads). Pooled connections are not also
+    # kept by Django.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
@@ -123,8 +125,8 @@ elif env.int("DATABASE_POOL_SIZE", default=0):
         "timeout": 10,
     }
 else:
-    # gunicorn's sync workers serve one request at a time: one persistent
-    # connection a worker is their pool.
+    # Each of gunicorn's threads serves one request at a time: one persistent
+    # connection a thread is their pool.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
