@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A query string with too many fields: a 400 that says so, on every path.
+    "newsroom.query_fields.QueryFieldsMiddleware",
     # ETags on responses, and 304 Not Modified for a revisit that has them.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,6 +71,20 @@ def test_hostile_query_strings_never_500_and_never_leak(client, newsroom, query)
             assert secret not in body, (path, secret)
         if response.status_code == 400:
             assert "could not be applied" in body or "Bad request" in body, (path, body[:300])
+
+
+TOO_MANY_FIELDS = "&".join(["tag=asylum"] * 1001)
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize("path", [*PUBLIC_PATHS, "/fr/", "/admin/"])
+def test_too_many_fields_get_a_400_that_says_why(client, newsroom, path, debug):
+    """Django refuses a query string of more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+    fields; with DEBUG on, its error page read them again and made it a 500."""
+    with override_settings(DEBUG=debug):
+        response = client.get(f"{path}?{TOO_MANY_FIELDS}")
+    assert response.status_code == 400
+    assert "more than 1,000 fields" in body_of(response)
 
 
 # Values a reader could put in each filter, valid or not.

@@ -108,4 +108,8 @@ QUERY_STRINGS = [
     "q=" + LONG,
     "q=" + "word+" * 20_000,
     "tag=" + LONG,
+    # More fields than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS, 1,000)
+    "&".join(["tag=asylum"] * 1001),
+    "&".join(f"f{n}=" for n in range(1001)),
+    "page=2" + "&" * 1001,
 ]
