@@ -4,6 +4,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .filters import ORDERINGS, filter_errors, public_filterset
 from .models import Article
@@ -44,6 +45,7 @@ class ArticleFeed(Feed):
         return article.title
 
     def item_description(self, article):
+        # Plain text: each feed type below sends it as such in its own way.
         return article.summary
 
     def item_link(self, article):
@@ -63,9 +65,21 @@ class ArticleFeed(Feed):
 
 
 class ArticleRSSFeed(ArticleFeed):
-    pass
+    def item_description(self, article):
+        # Readers take an RSS description for HTML: escaped, a summary that
+        # mentions <b> or <script> shows as written and runs nothing.
+        return escape(super().item_description(article))
+
+
+class PlainSummaryAtom1Feed(Atom1Feed):
+    """Atom whose entries' summaries are plain text (type="text"), not HTML."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
 
 
 class ArticleAtomFeed(ArticleFeed):
-    feed_type = Atom1Feed
+    feed_type = PlainSummaryAtom1Feed
     subtitle = ArticleFeed.description

@@ -1,4 +1,6 @@
 import datetime
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import feedparser
 import pytest
@@ -81,3 +83,52 @@ def test_feeds_survive_text_xml_cannot_carry(client, url):
     feed = feedparser.parse(response.content)
     assert not feed.bozo
     assert feed.entries[0].title == "Formfeed in a title"
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class _Reader(HTMLParser):
+    """What a feed reader makes of HTML: the text it shows, the elements it builds."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text, self.elements = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def shown(text: str, kind: str) -> tuple[str, list[str]]:
+    """A feed's text of this kind ("text" or "html") as a reader shows it."""
+    if kind == "text":
+        return text, []
+    reader = _Reader()
+    reader.feed(text)
+    reader.close()
+    return "".join(reader.text), reader.elements
+
+
+def shown_summaries(url: str, content: bytes) -> list[tuple[str, list[str]]]:
+    root = ET.fromstring(content)
+    if url == "/feed/rss/":
+        # RSS says nothing of its type: readers take a description for HTML.
+        return [shown(item.findtext("description"), "html") for item in root.iter("item")]
+    return [
+        shown(summary.text, summary.get("type", "text"))
+        for summary in (entry.find(f"{ATOM}summary") for entry in root.iter(f"{ATOM}entry"))
+    ]
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_a_summary_reaches_readers_as_the_plain_text_it_is(client, url):
+    """A summary is plain text: one that mentions tags shows them as written,
+    and a reader builds no element from it, let alone runs a script."""
+    summary = "Ottawa <b>bold</b> <script>alert(1)</script> & more"
+    ArticleFactory(summary=summary)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert shown_summaries(url, response.content) == [(summary, [])]
