@@ -74,12 +74,13 @@ def _in_use(choices, used, *, empty_label: str) -> list[tuple[str, str]]:
     return [("", empty_label), *((code, name) for code, name in choices if code in used)]
 
 
-# The options each select shows: every tag and outlet, and only the countries
-# and languages that the coverage has. A link with another one still works;
-# it finds nothing.
+# The options each select shows: the tags and outlets of public articles (the
+# others' names are not the public's to see), and only the countries and
+# languages that the coverage has. A link with another country or language
+# still works; it finds nothing.
 SHOWN_CHOICES = {
-    "tag": lambda: Tag.objects.values_list("slug", "name"),
-    "source": lambda: Source.objects.filter(is_active=True).values_list("slug", "name"),
+    "tag": lambda: Tag.objects.public().values_list("slug", "name"),
+    "source": lambda: Source.objects.public().values_list("slug", "name"),
     "country": lambda: _in_use(
         COUNTRY_CHOICES,
         Source.objects.filter(is_active=True).values_list("country", flat=True).distinct(),
@@ -125,7 +126,8 @@ class ArticleFilter(django_filters.FilterSet):
     tag = django_filters.ModelMultipleChoiceFilter(
         label="Tags",
         to_field_name="slug",
-        queryset=Tag.objects.all(),
+        # Read at each request: which tags the public sees changes with time.
+        queryset=lambda request: Tag.objects.public(),
         method="filter_tags",
         help_text="Articles with every tag chosen.",
         widget=FastSelectMultiple,
@@ -133,7 +135,7 @@ class ArticleFilter(django_filters.FilterSet):
     source = django_filters.ModelMultipleChoiceFilter(
         label="Outlets",
         to_field_name="slug",
-        queryset=Source.objects.filter(is_active=True),
+        queryset=lambda request: Source.objects.public(),
         method="filter_outlets",
         help_text="Articles from any outlet chosen, or from its wire service.",
         widget=FastSelectMultiple,

@@ -193,6 +193,16 @@ class SourceQuerySet(ChangeTrackingQuerySet):
             return list(Article.objects.filter(source__in=self).values_list("pk", flat=True))
         return []
 
+    def public(self):
+        """The active outlets with a public article, as outlet or wire service:
+        the others, and their names, are not the public's to see."""
+        articles = Article.objects.published()
+        return self.filter(
+            Exists(articles.filter(source=OuterRef("pk")))
+            | Exists(articles.filter(wire_service=OuterRef("pk"))),
+            is_active=True,
+        )
+
     def with_published_count(self):
         """Each source with its public articles, as outlet or wire service, in one query."""
         return self.annotate(
@@ -211,6 +221,15 @@ class SourceQuerySet(ChangeTrackingQuerySet):
 
 
 class TagQuerySet(ChangeTrackingQuerySet):
+    def public(self):
+        """The tags on a public article: the others, and their names, are not
+        the public's to see (a tag used only on drafts may name a scoop)."""
+        # Through the tag's own links, each article looked up by its key:
+        # joined, SQLite walks every public article for a rare tag's few.
+        public = Article.objects.published().filter(pk=OuterRef("article_id"))
+        links = Article.tags.through.objects.filter(tag_id=OuterRef("pk"))
+        return self.filter(Exists(links.filter(Exists(public))))
+
     def with_published_count(self):
         """Each tag with the number of public articles carrying it, in one query."""
         return self.annotate(article_count=_published_count(Q(tags=OuterRef("pk"))))

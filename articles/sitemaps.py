@@ -19,7 +19,7 @@ class SourceSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return Source.objects.filter(is_active=True).order_by("pk").only("slug")
+        return Source.objects.public().order_by("pk").only("slug")
 
 
 class TagSitemap(Sitemap):

@@ -175,7 +175,8 @@ class SourceDetailView(ArticleListView):
     template_name = "articles/source_detail.html"
 
     def get_queryset(self):
-        self.source = get_object_or_404(Source, slug=self.kwargs["slug"], is_active=True)
+        # An outlet with no public article is not the public's to see, even by name.
+        self.source = get_object_or_404(Source.objects.public(), slug=self.kwargs["slug"])
         return super().get_queryset().from_outlets([self.source])
 
     def tally_page(self) -> dict:
@@ -191,7 +192,8 @@ class TagDetailView(ArticleListView):
     template_name = "articles/tag_detail.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        # A tag used only on drafts is not the public's to see, even by name.
+        self.tag = get_object_or_404(Tag.objects.public(), slug=self.kwargs["slug"])
         return super().get_queryset().tagged(self.tag)
 
     def tally_page(self) -> dict:
@@ -254,7 +256,9 @@ class SourceListView(ListView):
     context_object_name = "sources"
 
     def get_queryset(self):
-        return Source.objects.filter(is_active=True).counted()
+        # Those with a public article: the others' names are not the public's.
+        sources = Source.objects.filter(is_active=True).counted()
+        return [source for source in sources if source.article_count]
 
 
 class TagListView(ListView):
