@@ -16,9 +16,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Coverage"
 
     def ready(self):
-        from . import tallies
-        from .caching import on_model_change
-        from .models import Article, Source, Tag
+        from . import public_writes, tallies
+        from .models import Article, ArticleCopy, Source, Tag
         from .search import search_migrate_finished, search_migrate_started
 
         pre_migrate.connect(search_migrate_started, sender=self)
@@ -41,7 +40,16 @@ class ArticlesConfig(AppConfig):
         for signal, receiver, sender in receivers:
             signal.connect(receiver, sender=sender, dispatch_uid=f"tallies-{receiver.__name__}")
 
-        for model in (Article, Source, Tag):
-            post_save.connect(on_model_change, sender=model, dispatch_uid=f"cache-save-{model}")
-            post_delete.connect(on_model_change, sender=model, dispatch_uid=f"cache-del-{model}")
-        m2m_changed.connect(on_model_change, sender=Article.tags.through, dispatch_uid="cache-tags")
+        # Then the page cache, which a write reaches only if the public sees
+        # its rows before or after it.
+        for model in (Article, Source, Tag, ArticleCopy):
+            for signal, receiver in (
+                (pre_save, public_writes.on_pre_write),
+                (post_save, public_writes.on_post_save),
+                (pre_delete, public_writes.on_pre_write),
+                (post_delete, public_writes.on_post_delete),
+            ):
+                signal.connect(receiver, sender=model, dispatch_uid=f"cache-{receiver.__name__}")
+        m2m_changed.connect(
+            public_writes.on_tags_changed, sender=Article.tags.through, dispatch_uid="cache-tags"
+        )

@@ -3,14 +3,19 @@
 One value in the cache, the data state, says which version of the public data
 is current: a random token, when the data last changed, and when the next
 scheduled article comes due. Every cached page and every memoised count has
-the token in its key, so a change to an article, an outlet, a tag or an
-article's tags makes all of them unreachable at once: `content_changed()`
-writes a new token. It runs on every model save and delete, every change to an
-article's tags (signals, connected in `apps.py`) and every bulk write through
-the models' querysets; code that writes with raw SQL calls it itself.
+the token in its key, so a change to what the public sees makes all of them
+unreachable at once: `content_changed()` writes a new token. It runs on every
+save and delete of an article the public sees before or after it, of a tag,
+an outlet or a copy that such an article has, on every change to such an
+article's tags (signals, connected in `apps.py`) and on the same bulk writes
+through the models' querysets (`articles/public_writes.py` tells which);
+code that writes with raw SQL calls it itself. A change the public cannot see
+(a draft, a tag only drafts have) writes nothing: the validators of public
+pages (ETag, Last-Modified) must not tell of it.
 
 A scheduled article appears when its time comes without any write: the state
-knows that time, and the first request after it starts a new version.
+knows that time, and the first request after it starts a new version. A
+write of a scheduled article changes that time alone (`schedule_changed()`).
 
 A page is cached only for anonymous readers, only when it is a complete 200
 that sets no cookie; editors always get a page made afresh, with nothing
@@ -25,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any
 
@@ -65,7 +70,8 @@ class DataState:
         return ttl
 
 
-def _new_state(*, changed_at: float, previous: DataState | None) -> DataState:
+def _next_due() -> float | None:
+    """When the next published article waiting for its time comes due."""
     from .models import Article, ArticleStatus
 
     # A published article waits for both its outlet date and its schedule.
@@ -79,20 +85,23 @@ def _new_state(*, changed_at: float, previous: DataState | None) -> DataState:
         for field in ("published_at", "publish_at")
     ]
     next_due = min((due for due in dues if due), default=None)
+    return next_due.timestamp() if next_due else None
+
+
+def _keep(state: DataState) -> DataState:
+    cache.set(STATE_KEY, state, timeout=None)
+    if _request_state.get() is not None:
+        _request_state.set(state)
+    return state
+
+
+def _new_state(*, changed_at: float, previous: DataState | None) -> DataState:
     # Whole seconds, as Last-Modified has them, and always later than the last
     # version's, so that If-Modified-Since can never mistake one for the other.
     changed = math.ceil(changed_at)
     if previous is not None:
         changed = max(changed, int(previous.changed_at) + 1)
-    state = DataState(
-        token=uuid.uuid4().hex,
-        changed_at=changed,
-        next_due=next_due.timestamp() if next_due else None,
-    )
-    cache.set(STATE_KEY, state, timeout=None)
-    if _request_state.get() is not None:
-        _request_state.set(state)
-    return state
+    return _keep(DataState(token=uuid.uuid4().hex, changed_at=changed, next_due=_next_due()))
 
 
 def data_state() -> DataState:
@@ -109,23 +118,30 @@ def _bump() -> None:
     _new_state(changed_at=time.time(), previous=cache.get(STATE_KEY))
 
 
-def content_changed() -> None:
-    """Make every cached page and count stale, now and again at commit.
-
-    Now, for readers on this connection (inside its transaction); at commit,
+def _at_once_and_at_commit(change: Callable[[], None]) -> None:
+    """Now, for readers on this connection (inside its transaction); at commit,
     for everyone else: a page another process renders in between, from data
-    without this change, is stored under a token that is then replaced.
-    """
-    _bump()
+    without the change, is stored under a token that is then replaced."""
+    change()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_bump)
+        transaction.on_commit(change)
 
 
-def on_model_change(sender, **kwargs) -> None:
-    """Receiver for post_save, post_delete and m2m_changed of the public models."""
-    action = kwargs.get("action")
-    if action is None or action.startswith("post_"):
-        content_changed()
+def content_changed() -> None:
+    """Make every cached page and count stale, now and again at commit."""
+    _at_once_and_at_commit(_bump)
+
+
+def _reschedule() -> None:
+    state = cache.get(STATE_KEY)
+    if state is not None:
+        _keep(replace(state, next_due=_next_due()))
+
+
+def schedule_changed() -> None:
+    """A published article waiting for its time was written: the public sees
+    nothing yet, so the version stays, but it must end when the article is due."""
+    _at_once_and_at_commit(_reschedule)
 
 
 def _digest(*parts: str) -> str:

@@ -16,7 +16,8 @@ from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from .caching import content_changed, memoised
+from .caching import memoised
+from .public_writes import PUBLIC, PublicWrite
 from .sanitize import html_to_text, sanitize_html, strip_control_characters
 from .services.urls import url_domain, url_key
 
@@ -149,8 +150,9 @@ def _published_count(condition: Q):
 
 
 class ChangeTrackingQuerySet(models.QuerySet):
-    """Bulk writes send no model signals: these tell the page cache and the
-    tallies (articles/tallies.py) themselves."""
+    """Bulk writes send no model signals: these tell the page cache (only of
+    rows the public sees, before or after) and the tallies (articles/tallies.py)
+    themselves."""
 
     def _tallied_ids(self, fields) -> list[int]:
         """The articles whose tallies a bulk write of `fields` to these rows may change."""
@@ -160,10 +162,11 @@ class ChangeTrackingQuerySet(models.QuerySet):
         from .tallies import Change
 
         change = Change(self._tallied_ids(kwargs))
+        write = PublicWrite(self.model, self.values_list("pk", flat=True))
         count = super().update(**kwargs)
         if count:
             change.done()
-            content_changed()
+            write.done()
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -171,19 +174,23 @@ class ChangeTrackingQuerySet(models.QuerySet):
 
         change = Change()
         created = super().bulk_create(objs, *args, **kwargs)
+        ids = [obj.pk for obj in created if obj.pk is not None]
         if self.model is Article:
-            change.done(obj.pk for obj in created if obj.pk is not None)
-        content_changed()
+            change.done(ids)
+        # Without their ids (some databases do not return them), as if all were public.
+        PublicWrite(self.model).done(ids, after=None if len(ids) == len(created) else {PUBLIC})
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         from .tallies import Change
 
         objs = list(objs)
-        change = Change(self.filter(pk__in=[obj.pk for obj in objs])._tallied_ids(fields))
+        rows = self.filter(pk__in=[obj.pk for obj in objs])
+        change = Change(rows._tallied_ids(fields))
+        write = PublicWrite(self.model, rows.values_list("pk", flat=True))
         count = super().bulk_update(objs, fields, *args, **kwargs)
         change.done()
-        content_changed()
+        write.done()
         return count
 
 
