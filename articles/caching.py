@@ -15,7 +15,8 @@ pages (ETag, Last-Modified) must not tell of it.
 
 A scheduled article appears when its time comes without any write: the state
 knows that time, and the first request after it starts a new version. A
-write of a scheduled article changes that time alone (`schedule_changed()`).
+write of a scheduled article changes that time, not Last-Modified
+(`schedule_changed()`).
 
 A page is cached only for anonymous readers, only when it is a complete 200
 that sets no cookie; editors always get a page made afresh, with nothing
@@ -135,12 +136,16 @@ def content_changed() -> None:
 def _reschedule() -> None:
     state = cache.get(STATE_KEY)
     if state is not None:
-        _keep(replace(state, next_due=_next_due()))
+        # Last-Modified stays, as nothing public changed. The token does not:
+        # were this write to cross another process's change, it must not
+        # bring back the token of the pages made before that change.
+        _keep(replace(state, token=uuid.uuid4().hex, next_due=_next_due()))
 
 
 def schedule_changed() -> None:
     """A published article waiting for its time was written: the public sees
-    nothing yet, so the version stays, but it must end when the article is due."""
+    nothing of it yet, so the version's Last-Modified stays, but the version
+    must end when the article is due."""
     _at_once_and_at_commit(_reschedule)
 
 
