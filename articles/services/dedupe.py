@@ -14,15 +14,23 @@ would, the same story. SAME_STORY_THRESHOLD was chosen on the test set in
 tests/story_variants.py (see the README): the same story run differently
 scores 0.59 and above, different stories on the same topic 0.11 and below (sharing only
 boilerplate and credit lines); 0.3 sits well clear of both.
+
+Looking for the same story and storing a new one happen under
+`story_write_lock`, one import at a time across every process: two copies of
+one wire story imported at the same moment would otherwise each find
+nothing and both become articles.
 """
 
 import hashlib
 import re
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import batched
 
 import numpy as np
+from django.db import transaction
 from django.db.models import QuerySet
 
 from articles.models import Article, StoryBand, StoryFingerprint
@@ -37,6 +45,9 @@ SAME_STORY_THRESHOLD = 0.3
 # anything the same story: teasers and captions share whole phrases.
 MIN_SHINGLES = 30
 SEED = 7
+# The PostgreSQL advisory lock that imports take to write (any number no
+# other lock of the database's uses; "NEWS" in ASCII).
+STORY_LOCK = 0x4E455753
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -121,6 +132,30 @@ def story_match(
         if score >= SAME_STORY_THRESHOLD and (best is None or score > best.score):
             best = StoryMatch(row.article, score)
     return best
+
+
+@contextmanager
+def story_write_lock() -> Iterator[None]:
+    """A transaction that no other process's `story_write_lock` runs beside:
+    on PostgreSQL, an advisory lock held until it ends; on SQLite, the
+    database's one write lock, taken by BEGIN IMMEDIATE as it starts."""
+    connection = transaction.get_connection()
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STORY_LOCK])
+            yield
+        return
+    # The settings make every SQLite transaction IMMEDIATE; this one must be,
+    # whatever they say. (Inside a transaction already, it is that one's.)
+    connection.ensure_connection()
+    mode, connection.transaction_mode = connection.transaction_mode, "IMMEDIATE"
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        connection.transaction_mode = mode
 
 
 def story_fingerprint_store(*, article: Article, fingerprint: Fingerprint | None) -> None:

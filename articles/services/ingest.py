@@ -3,9 +3,11 @@
 Every attempt is an ImportRecord. `import_record_run` does the work a
 record asks for and always leaves it finished: done (a new draft),
 duplicate (the same URL or the same story was already here: the article it
-matched is linked) or failed (with a message for the editor). The article,
-its fingerprint, another outlet's copy and the record's outcome are written
-in one transaction, so a failure leaves nothing half-written.
+matched is linked) or failed (with a message for the editor). The page is
+fetched and read first; then the article, its fingerprint, another outlet's
+copy and the record's outcome are written in one transaction, one import at
+a time (`story_write_lock`), so a failure leaves nothing half-written and
+two outlets' copies of one story imported at once make one article.
 """
 
 import logging
@@ -30,7 +32,13 @@ from articles.models import (
 
 from .addresses import RefusedAddress, links_checked, url_declared
 from .dates import date_checked, date_read
-from .dedupe import story_fingerprint, story_fingerprint_store, story_match
+from .dedupe import (
+    Fingerprint,
+    story_fingerprint,
+    story_fingerprint_store,
+    story_match,
+    story_write_lock,
+)
 from .extract import Extracted, ExtractError, content_extract, plain_text
 from .fetch import FetchError, content_decode, page_fetch
 from .urls import InvalidURL, domain_candidates, url_clean, url_domain, url_key
@@ -38,6 +46,8 @@ from .urls import InvalidURL, domain_candidates, url_clean, url_domain, url_key
 logger = logging.getLogger(__name__)
 
 REQUESTED_MAX = 500
+# Tries at a slug when editors keep saving articles under the one picked.
+SLUG_TRIES = 3
 
 
 class ImportFailed(Exception):
@@ -87,8 +97,7 @@ def import_record_run(*, record: ImportRecord, hints: EntryHints | None = None) 
     record.status, record.started_at = ImportStatus.RUNNING, timezone.now()
     record.save(update_fields=["status", "started_at"])
     try:
-        with transaction.atomic():
-            _import(record, hints or EntryHints())
+        _import(record, hints or EntryHints())
     except (ImportFailed, FetchError, ExtractError, InvalidURL) as error:
         record.article = None  # whatever it pointed to was rolled back
         _finish(record, ImportStatus.FAILED, str(error))
@@ -172,10 +181,25 @@ def _import(record: ImportRecord, hints: EntryHints) -> None:
                 return _duplicate_url(record, existing)
             article_url = canonical
 
+    fingerprint = story_fingerprint(text=extracted.text)
+    with story_write_lock():
+        return _store(record, extracted, article_url, fingerprint, refused)
+
+
+def _store(
+    record: ImportRecord,
+    extracted: Extracted,
+    article_url: str,
+    fingerprint: Fingerprint | None,
+    refused: str,
+) -> None:
+    """The writing half of an import, under `story_write_lock`: what it finds
+    here, no other import is writing at the same moment."""
+    if existing := article_find_by_url_key(url_key(article_url)):  # saved while this one read
+        return _duplicate_url(record, existing)
     source = record.source or _source_for_page(
         url=article_url, site_name=extracted.site_name, refused=refused
     )
-    fingerprint = story_fingerprint(text=extracted.text)
     if match := story_match(fingerprint=fingerprint):
         copy = ArticleCopy(
             article=match.article,
@@ -210,14 +234,19 @@ def _import(record: ImportRecord, hints: EntryHints) -> None:
     )
     article.slug = unique_slug(article, article.title)
     _validated(article)
-    try:
-        with transaction.atomic():
-            article.save()
-    except IntegrityError:
-        # Another worker saved the same page a moment ago.
-        if existing := article_find_by_url_key(url_key(article_url)):
-            return _duplicate_url(record, existing)
-        raise
+    for attempt in range(1, SLUG_TRIES + 1):
+        try:
+            with transaction.atomic():
+                article.save()
+            break
+        except IntegrityError:
+            # Saved a moment ago by something that takes no lock: the same
+            # page, or an editor's article under the same slug.
+            if existing := article_find_by_url_key(url_key(article_url)):
+                return _duplicate_url(record, existing)
+            if attempt == SLUG_TRIES or not Article.objects.filter(slug=article.slug).exists():
+                raise
+            article.slug = unique_slug(article, article.title)
     story_fingerprint_store(article=article, fingerprint=fingerprint)
     notes = [*extracted.notes, extracted.date_note]
     if not source.is_active:
