@@ -23,6 +23,7 @@ from .models import (
 from .services.dedupe import story_fingerprint, story_fingerprint_store
 from .services.extract import html_text, looks_like_html
 from .services.ingest import import_record_create
+from .services.leases import import_records_reclaim
 from .tasks import import_record_process, source_feed_poll
 
 
@@ -281,11 +282,13 @@ class ImportRecordAdmin(admin.ModelAdmin):
         "url",
         "source",
         "status",
+        "attempts",
         "result",
         "message",
         "requested_by",
         "created_at",
         "started_at",
+        "lease_expires_at",
         "finished_at",
     ]
     readonly_fields = fields
@@ -337,7 +340,13 @@ class ImportRecordAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view(self.import_view)
         return [path("import/", view, name="articles_importrecord_import"), *super().get_urls()]
 
+    def changelist_view(self, request, extra_context=None):
+        import_records_reclaim()  # show no import running whose worker stopped
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A record whose worker stopped shows as failed, not running for ever.
+        import_records_reclaim()
         record = self.get_object(request, object_id)
         extra_context = {**(extra_context or {}), "pending": bool(record and record.is_pending)}
         return super().change_view(request, object_id, form_url, extra_context)

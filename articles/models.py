@@ -905,6 +905,10 @@ class ImportRecordQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING])
 
+    def lease_expired(self, now: datetime.datetime):
+        """Running imports whose runner is taken for stopped."""
+        return self.filter(status=ImportStatus.RUNNING, lease_expires_at__lt=now)
+
 
 class ImportRecord(models.Model):
     """One attempt to bring an article in, whatever its outcome."""
@@ -950,6 +954,22 @@ class ImportRecord(models.Model):
     created_at = models.DateTimeField("asked at", auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A running import holds a lease: past it, its runner is taken for dead
+    # and anyone may mark the record failed (services/leases.py). `attempts`
+    # numbers the runs, so a run that outlived its lease cannot finish a
+    # record that was since reclaimed or run again.
+    attempts = models.PositiveSmallIntegerField(
+        "tries", default=0, help_text="How many times it was run: trying again reruns the record."
+    )
+    lease_expires_at = models.DateTimeField(
+        "running until",
+        null=True,
+        blank=True,
+        help_text="While it runs: past this time, its worker is taken for stopped.",
+    )
+    task_id = models.CharField(
+        "task", max_length=64, blank=True, help_text="The background task that last ran it."
+    )
 
     objects = ImportRecordQuerySet.as_manager()
 
@@ -966,6 +986,12 @@ class ImportRecord(models.Model):
         indexes = [
             models.Index(fields=["-created_at"], name="importrecord_created_idx"),
             models.Index(fields=["source", "url"], name="importrecord_source_url_idx"),
+            # What the search for stopped imports reads: the few running ones.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status=ImportStatus.RUNNING),
+                name="importrecord_lease_idx",
+            ),
         ]
 
     def __str__(self):

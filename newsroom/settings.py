@@ -46,9 +46,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "simple_history",
-    "django_tasks_db",
     "axes",
     "articles",
+    # After articles, whose `db_worker` command wraps this app's.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,11 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_000_000)
 # each: the request may be that large, so that any paste reaches the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * IMPORT_MAX_BYTES + 64 * 1024
 IMPORT_MAX_REDIRECTS = env.int("IMPORT_MAX_REDIRECTS", default=5)
+# Seconds a running import may take before anyone may take its worker for
+# stopped and mark it failed: well over IMPORT_TIMEOUT and an extraction.
+IMPORT_LEASE = env.int("IMPORT_LEASE", default=300)
+if IMPORT_LEASE < 1:
+    raise ImproperlyConfigured("IMPORT_LEASE is a number of seconds: 1 or more")
 IMPORT_USER_AGENT = env.str(
     "IMPORT_USER_AGENT",
     default="NewsroomBot/0.1 (news clipping for editors; fetches one page when asked)",

@@ -100,6 +100,7 @@ from datetime import timedelta
 from django_tasks_db.models import DBTaskResult
 from articles.models import *
 from articles.services.ingest import import_record_create
+from articles.services.leases import *
 from articles.tasks import import_record_process
 queue = import_record_process.using(backend="database")
 """

@@ -8,6 +8,9 @@ fetched and read first; then the article, its fingerprint, another outlet's
 copy and the record's outcome are written in one transaction, one import at
 a time (`story_write_lock`), so a failure leaves nothing half-written and
 two outlets' copies of one story imported at once make one article.
+
+A run holds its record with a lease and settles it only while it still
+holds it (services/leases.py).
 """
 
 import logging
@@ -41,6 +44,7 @@ from .dedupe import (
 )
 from .extract import Extracted, ExtractError, content_extract, plain_text
 from .fetch import FetchError, content_decode, page_fetch
+from .leases import ImportLeaseLost, import_record_claim, import_record_settle
 from .urls import InvalidURL, domain_candidates, url_clean, url_domain, url_key
 
 logger = logging.getLogger(__name__)
@@ -90,23 +94,23 @@ def import_record_create(
 
 
 def import_record_run(*, record: ImportRecord, hints: EntryHints | None = None) -> ImportRecord:
-    """Do what `record` asks and record the outcome. Never raises for bad input:
-    whatever goes wrong ends as a failed record, so a worker keeps going."""
-    if not record.is_pending:
+    """Do what a queued `record` asks and record the outcome. Never raises for
+    bad input: whatever goes wrong ends as a failed record, so a worker keeps
+    going. A record that is not queued (any more) is left as it is."""
+    if not import_record_claim(record=record):
+        record.refresh_from_db()
         return record
-    record.status, record.started_at = ImportStatus.RUNNING, timezone.now()
-    record.save(update_fields=["status", "started_at"])
     try:
         _import(record, hints or EntryHints())
+    except ImportLeaseLost:
+        logger.warning("Import %s ran past its lease; its record was taken over", record.pk)
+        record.refresh_from_db()
     except (ImportFailed, FetchError, ExtractError, InvalidURL) as error:
-        record.article = None  # whatever it pointed to was rolled back
-        _finish(record, ImportStatus.FAILED, str(error))
+        _fail(record, str(error))
     except Exception as error:  # a bug must not stop the worker or lose the record
         logger.exception("Import %s failed unexpectedly", record.pk)
-        record.article = None
-        _finish(
+        _fail(
             record,
-            ImportStatus.FAILED,
             f"Newsroom hit an unexpected error ({type(error).__name__}); it has been logged. "
             "Try again, or paste the page instead.",
         )
@@ -116,12 +120,27 @@ def import_record_run(*, record: ImportRecord, hints: EntryHints | None = None) 
 def _finish(
     record: ImportRecord, status: str, message: str = "", article: Article | None = None
 ) -> None:
-    record.status, record.message, record.finished_at = status, message, timezone.now()
+    """Record the outcome, if this run still holds the record; otherwise
+    raise ImportLeaseLost, which rolls back what the run wrote."""
+    outcome = {
+        "status": status,
+        "message": message,
+        "finished_at": timezone.now(),
+        "article_id": article.pk if article is not None else record.article_id,
+    }
+    if status != ImportStatus.FAILED:
+        outcome["payload"] = ""  # the article holds what mattered; keep failures to retry
+    import_record_settle(record=record, **outcome)
     if article is not None:
         record.article = article
-    if status != ImportStatus.FAILED:
-        record.payload = ""  # the article holds what mattered; keep failures to retry
-    record.save()
+
+
+def _fail(record: ImportRecord, message: str) -> None:
+    record.article = None  # whatever it pointed to was rolled back
+    try:
+        _finish(record, ImportStatus.FAILED, message)
+    except ImportLeaseLost:
+        record.refresh_from_db()
 
 
 # --- The import ---------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from articles.models import ImportStatus
 from articles.services.feeds import feed_poll, feeds_due
+from articles.services.leases import import_records_reclaim
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source, **options):
+        if stopped := import_records_reclaim():
+            self.stdout.write(f"{stopped} import(s) whose worker stopped marked failed.")
         sources = feeds_due(slug=source or "")
         if source and not sources:
             raise CommandError(f"No source with the slug {source!r} has a feed.")
