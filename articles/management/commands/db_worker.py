@@ -1,6 +1,10 @@
-"""`db_worker`: django-tasks-db's worker, which also marks failed, every so
-often, the imports whose worker stopped (articles/services/leases.py).
-Options are the library's own.
+"""`db_worker`: django-tasks-db's worker, made to keep going.
+
+Its worker ends with OperationalError when the database goes away for a
+moment (PostgreSQL restarted or failed over, a dropped connection): this
+one closes the broken connections, waits (1 s, doubling up to a minute)
+and goes on. It also marks failed, every so often, the imports whose worker
+stopped (articles/services/leases.py). Options are the library's own.
 """
 
 import logging
@@ -10,13 +14,15 @@ import time
 from contextlib import suppress
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
 from articles.services.leases import import_records_reclaim
 
 logger = logging.getLogger("django_tasks_db")
+
+BACKOFF_MAX = 60.0
 
 
 def connections_close() -> None:
@@ -55,11 +61,28 @@ class Worker(db_worker.Worker):
             reclaim_stopped_imports()
         else:
             LeaseWatch().start()
-        return super().run()
+        delay, failed_at = 1.0, 0.0
+        while True:
+            try:
+                return super().run()
+            except (OperationalError, InterfaceError) as error:
+                if not self.running:  # asked to stop: no reason to wait
+                    raise
+                if time.monotonic() - failed_at > BACKOFF_MAX:
+                    delay = 1.0  # the last failure is long past: not one outage
+                failed_at = time.monotonic()
+                logger.warning(
+                    "The database is unavailable (%s); trying again in %.0f s.",
+                    str(error).strip(),
+                    delay,
+                )
+                connections_close()
+                time.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
 
 
 class Command(db_worker.Command):
-    help = db_worker.Command.help + ", which marks failed the imports whose worker stopped"
+    help = db_worker.Command.help + ", which outlasts database restarts"
 
     def handle(
         self,
