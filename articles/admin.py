@@ -23,7 +23,7 @@ from .models import (
 from .services.dedupe import story_fingerprint, story_fingerprint_store
 from .services.extract import html_text, looks_like_html
 from .services.ingest import import_record_create
-from .services.leases import import_records_reclaim
+from .services.leases import import_record_requeue, import_records_reclaim
 from .tasks import import_record_process, source_feed_poll
 
 
@@ -271,7 +271,7 @@ class TagAdmin(ArticleCountMixin, RoleCheckedHistoryAdmin):
 class ImportRecordAdmin(admin.ModelAdmin):
     """Every import attempt; new ones start on the Import page."""
 
-    list_display = ["created_at", "requested", "origin", "status", "result", "requested_by"]
+    list_display = ["created_at", "requested", "origin", "status_line", "result", "requested_by"]
     list_filter = ["status", "origin", ("source", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["article", "requested_by"]
     search_fields = ["requested", "url", "message"]
@@ -307,26 +307,28 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     @admin.action(description="Try the selected failed imports again", permissions=["retry"])
     def retry(self, request, queryset):
-        failed = list(queryset.filter(status=ImportStatus.FAILED).select_related("source"))
-        with transaction.atomic():
-            for old in failed:
-                record = import_record_create(
-                    origin=old.origin,
-                    requested=old.requested,
-                    url=old.url,
-                    payload=old.payload,
-                    source=old.source,
-                    user=request.user,
-                )
-                import_record_process.enqueue(record.pk)
+        # The same record runs again, so the list keeps one line for the
+        # import, saying how its latest try ended and which try it was.
+        started = 0
+        for record in queryset.filter(status=ImportStatus.FAILED):
+            with transaction.atomic():
+                if import_record_requeue(record=record):  # not if another editor just did
+                    import_record_process.enqueue(record.pk)
+                    started += 1
         self.message_user(
             request,
             ngettext(
-                "%(count)d import started again.", "%(count)d imports started again.", len(failed)
+                "%(count)d import started again; its line shows how this try ends.",
+                "%(count)d imports started again; their lines show how these tries end.",
+                started,
             )
-            % {"count": len(failed)},
+            % {"count": started},
             messages.SUCCESS,
         )
+
+    @admin.display(description="status", ordering="status")
+    def status_line(self, obj):
+        return obj.status_line
 
     @admin.display(description="article")
     def result(self, obj):

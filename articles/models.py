@@ -1002,6 +1002,14 @@ class ImportRecord(models.Model):
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
     @property
+    def status_line(self) -> str:
+        """The status, with the try it is at once the import was tried again."""
+        label = self.get_status_display()
+        if self.status == ImportStatus.QUEUED and self.attempts:
+            return f"{label} (try {self.attempts + 1})"  # a try counts once it runs
+        return f"{label} (try {self.attempts})" if self.attempts > 1 else label
+
+    @property
     def outcome(self) -> str:
         """One sentence saying how the import ended, for the shell and the admin."""
         if self.status == ImportStatus.DONE:

@@ -400,8 +400,10 @@ def test_failed_imports_can_be_retried_from_the_list(editor_client, site, outlet
         follow=True,
     )
     assert "1 import started again" in response.text
-    retried = ImportRecord.objects.exclude(pk=failed.pk).get()
-    assert retried.status == ImportStatus.DONE and retried.url == failed.url
+    # The same record ran again: the list has no stale "Failed" beside it.
+    retried = ImportRecord.objects.get()
+    assert retried.pk == failed.pk and retried.status == ImportStatus.DONE
+    assert retried.attempts == 2 and retried.status_line == "Done (try 2)"
 
 
 FRENCH_PAGE = """<html><head><title>Le chemin Roxham sera fermé samedi</title></head><body>

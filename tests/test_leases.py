@@ -19,6 +19,7 @@ from articles.services.ingest import (
 from articles.services.leases import (
     STOPPED,
     import_record_claim,
+    import_record_requeue,
     import_records_reclaim,
 )
 from tests.web import PAGES, Route
@@ -94,3 +95,27 @@ def test_poll_feeds_marks_failed_the_imports_whose_worker_stopped():
     call_command("poll_feeds", stdout=out)
     assert "1 import(s) whose worker stopped marked failed." in out.getvalue()
     assert ImportRecord.objects.get().status == ImportStatus.FAILED
+
+
+def test_a_failed_import_is_queued_again_once_however_many_editors_ask():
+    record = running()
+    import_records_reclaim(now=record.lease_expires_at + timedelta(seconds=1))
+    first, second = ImportRecord.objects.get(), ImportRecord.objects.get()
+    assert import_record_requeue(record=first)
+    assert not import_record_requeue(record=second)
+    first.refresh_from_db()
+    assert (first.status, first.message, first.attempts) == (ImportStatus.QUEUED, "", 1)
+    assert first.status_line == "Queued (try 2)"
+
+
+def test_the_list_says_which_try_a_retried_import_ended_on(editor_client, site):
+    url = site.url("/later")
+    failed = article_import_from_url(url=url)
+    assert failed.status == ImportStatus.FAILED  # the page was not there yet
+    site.page("/later", "jsonld_page.html")
+    editor_client.post(
+        "/admin/articles/importrecord/", {"action": "retry", "_selected_action": [failed.pk]}
+    )
+    listing = editor_client.get("/admin/articles/importrecord/").text
+    assert "Done (try 2)" in listing
+    assert "Failed" not in listing.split('id="result_list"')[1]

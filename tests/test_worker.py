@@ -14,6 +14,7 @@ import pytest
 
 from articles.services.leases import STOPPED
 from tests.processes import (
+    DEADLINE,
     free_port,
     migrate,
     probe,
@@ -46,8 +47,10 @@ def held_page(site, path: str, filename: str) -> tuple[str, threading.Event, thr
     return site.url(path), arrived, release
 
 
-def test_an_import_whose_worker_was_killed_fails_after_its_lease(database, site, tmp_path):
-    url, arrived, _ = held_page(site, "/held", "wordpress_post.html")
+def test_an_import_whose_worker_was_killed_fails_after_its_lease_and_runs_again(
+    database, site, tmp_path
+):
+    url, arrived, release = held_page(site, "/held", "wordpress_post.html")
     with probe(database) as db:
         pk = db(f"import_record_create(origin='url', requested='held', url={url!r}).pk")
         db(f"queue.enqueue({pk}).id")
@@ -72,6 +75,15 @@ def test_an_import_whose_worker_was_killed_fails_after_its_lease(database, site,
         assert db(f"{record}.message") == STOPPED
         assert db(f"{task}.status") == "FAILED"
         assert db(f"{task}.exception_class_path").endswith("leases.ImportStopped")
+
+        # An editor tries again: the same record runs again, to the end.
+        release.set()
+        db.run(f"r = {record}; assert import_record_requeue(record=r); queue.enqueue(r.pk)")
+        with worker(database, tmp_path / "last.log", "--batch") as last:
+            last.process.wait(DEADLINE)
+        assert db(f"{record}.status") == "done", last.output()
+        assert db(f"({record}.attempts, ImportRecord.objects.count())") == [2, 1]
+        assert db("Article.objects.count()") == 1
 
 
 def postgres_binaries() -> Path | None:

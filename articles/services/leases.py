@@ -129,3 +129,21 @@ def _task_fail(task_id: str, *, now: datetime) -> None:
         exception_class_path=f"{ImportStopped.__module__}.{ImportStopped.__qualname__}",
         traceback=f"{ImportStopped.__qualname__}: {stopped}\n",
     )
+
+
+def import_record_requeue(*, record: ImportRecord) -> bool:
+    """Queue the failed `record` to be run again as the same record, its tries
+    counting on; False when it is not failed (any more)."""
+    again = {
+        "status": ImportStatus.QUEUED,
+        "message": "",
+        "article_id": None,
+        "started_at": None,
+        "finished_at": None,
+        "lease_expires_at": None,
+    }
+    if not ImportRecord.objects.filter(pk=record.pk, status=ImportStatus.FAILED).update(**again):
+        return False
+    for field, value in again.items():
+        setattr(record, field, value)
+    return True
