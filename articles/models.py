@@ -54,8 +54,11 @@ def unique_slug(instance: models.Model, text: str) -> str:
     model = type(instance)
     max_length = model._meta.get_field("slug").max_length
     base = slugify(text)[:max_length].strip("-") or "untitled"
+    # A suffix takes the place of the end of a base at full length: the slugs
+    # taken are those from the stem left beside the longest suffix it needs.
+    stem = base[: max_length - len("-9999999")]
     taken = set(
-        model._default_manager.filter(slug__startswith=base)
+        model._default_manager.filter(slug__startswith=stem)
         .exclude(pk=instance.pk)
         .values_list("slug", flat=True)
     )
