@@ -57,9 +57,9 @@ def test_an_import_whose_worker_was_killed_fails_after_its_lease_and_runs_again(
         record = f"ImportRecord.objects.get(pk={pk})"
         task = f"DBTaskResult.objects.get(args_kwargs__args=[{pk}])"
 
-        # The worker's lease is two seconds, but nothing takes the record
-        # from it until someone looks, and no one looks before the kill.
-        with worker(database, tmp_path / "killed.log", IMPORT_LEASE="2") as doomed:
+        # A lease of ten seconds: the worker is killed long before it ends,
+        # and the record is reclaimed soon after.
+        with worker(database, tmp_path / "killed.log", IMPORT_LEASE="10") as doomed:
             assert arrived.wait(120), doomed.output()
             doomed.kill()
         assert db(f"{record}.status") == "running"
@@ -69,7 +69,8 @@ def test_an_import_whose_worker_was_killed_fails_after_its_lease_and_runs_again(
         assert db("import_records_reclaim(now=before)") == 0
         assert db(f"{record}.status") == "running"
 
-        # Its lease sets how often a worker looks: here every second.
+        # A worker looks four times a lease, at least once a second: here
+        # every second.
         with worker(database, tmp_path / "other.log", IMPORT_LEASE="2"):
             wait_for(lambda: db(f"{record}.status") == "failed", "the other worker reclaims it")
         assert db(f"{record}.message") == STOPPED
