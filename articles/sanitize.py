@@ -143,6 +143,11 @@ _BLOCK_TAGS = frozenset(
     {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "blockquote",
      "figcaption", "caption", "tr", "pre", "table", "ul", "ol", "dl", "figure"}
 )  # fmt: skip
+# Table cells sit side by side on their row's line, a space apart: markup
+# with no whitespace between cells must not run "1", "Kyle Busch" and "5040"
+# into one word.
+_CELL_TAGS = frozenset({"td", "th"})
+_WHITESPACE = re.compile(r"\s+")
 
 
 class _TextCollector(HTMLParser):
@@ -150,22 +155,34 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.preformatted = 0
 
     def handle_starttag(self, tag, attrs):
         if tag in DROPPED_WITH_CONTENT:
             self.skipping += 1
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
+        if tag == "pre":
+            self.preformatted += 1
 
     def handle_endtag(self, tag):
         if tag in DROPPED_WITH_CONTENT:
             self.skipping = max(self.skipping - 1, 0)
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
+        if tag == "pre":
+            self.preformatted = max(self.preformatted - 1, 0)
 
     def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
+        if self.skipping:
+            return
+        # In HTML a line break in text is a space like any other; only
+        # blocks (and <pre>) break lines.
+        self.parts.append(data if self.preformatted else _WHITESPACE.sub(" ", data))
 
 
 def html_to_text(html: str) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from articles.sanitize import sanitize_html
+from articles.sanitize import html_to_text, sanitize_html
 
 # (payload, a string that must not survive)
 HOSTILE = [
@@ -102,3 +102,17 @@ def test_broken_markup_is_closed():
 def test_empty_and_nul():
     assert sanitize_html("") == ""
     assert sanitize_html("<p>a\x00b</p>") == "<p>ab</p>"
+
+
+def test_plain_text_keeps_table_cells_apart():
+    html = (
+        "<table><tr><th>Rank</th><th>Province</th><th>Claims</th></tr>"
+        "<tr><td>1</td><td>Kyle Busch</td><td>5040</td></tr></table>"
+    )
+    assert html_to_text(html) == "Rank Province Claims\n1 Kyle Busch 5040"
+
+
+def test_plain_text_breaks_lines_at_blocks_only():
+    html = "<table><tr><td><strong>Pos.</strong></td>\n<td>Driver</td></tr></table><p>one\ntwo</p>"
+    assert html_to_text(html) == "Pos. Driver\none two"
+    assert html_to_text("<pre>line one\nline two</pre>") == "line one\nline two"
