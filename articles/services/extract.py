@@ -28,6 +28,7 @@ from trafilatura.settings import set_date_params
 
 from articles.sanitize import sanitize_html
 
+from .body import word_count
 from .dates import (
     DATE_IN_LINE,
     EARLIEST,
@@ -214,7 +215,7 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
         body.remove(first)
     body_html = sanitize_html(etree.tostring(body, encoding="unicode", method="html"))
     text = html_text(body_html)
-    words = len(text.split())
+    words = word_count(text)
     if words < MIN_WORDS:
         raise ExtractError(
             f"Newsroom found no article text on the page ({words} words only): it may need "

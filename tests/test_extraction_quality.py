@@ -1,0 +1,43 @@
+"""What an import keeps of a page, measured on pages shaped like real sites.
+
+tests/pages/extraction holds pages written for these tests, each with its
+site around it (navigation, cookie banner, share buttons, related links,
+footer) and, beside it, the text a reader would call the article. Every
+page goes through the real import path; `Article.body_text` is what search
+and snippets read.
+"""
+
+import pytest
+
+from articles.models import ImportStatus
+from articles.services.body import word_count
+from articles.services.ingest import article_import_from_content
+from bench.extraction import own_corpus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stored():
+    """Each corpus page imported as pasted HTML: {name: (body_text, expected)}."""
+    texts = {}
+    for name, html, expected in own_corpus():
+        record = article_import_from_content(
+            content=html, requested=name, url=f"https://{name.replace('_', '-')}.example/story"
+        )
+        assert record.status == ImportStatus.DONE, (name, record.message)
+        texts[name] = (record.article.body_text, expected)
+    return texts
+
+
+def test_japanese_and_chinese_articles_are_accepted(stored):
+    assert "新制度では、一定の条件を満たせば" in stored["04_japanese"][0]
+    assert "国家移民管理局8日表示" in stored["05_chinese"][0]
+
+
+def test_words_are_counted_in_scripts_without_spaces():
+    assert word_count("The minister’s plan, announced on 12 May, was dropped.") == 9
+    # Two characters of Chinese or Japanese make about a word.
+    assert word_count("政府は14日、新しい制度の詳細を発表した。") == 10
+    assert word_count("国家移民管理局表示") == 5  # 4.5, rounded up
+    assert word_count("Kindleのアプリ") == 3
