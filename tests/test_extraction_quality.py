@@ -7,6 +7,8 @@ page goes through the real import path; `Article.body_text` is what search
 and snippets read.
 """
 
+import re
+
 import pytest
 
 from articles.models import ImportStatus
@@ -15,6 +17,8 @@ from articles.services.ingest import article_import_from_content
 from bench.extraction import own_corpus
 
 pytestmark = pytest.mark.django_db
+
+WORD = re.compile(r"\w+")
 
 
 @pytest.fixture
@@ -41,3 +45,26 @@ def test_words_are_counted_in_scripts_without_spaces():
     assert word_count("政府は14日、新しい制度の詳細を発表した。") == 10
     assert word_count("国家移民管理局表示") == 5  # 4.5, rounded up
     assert word_count("Kindleのアプリ") == 3
+
+
+def glued(found: str, expected: str) -> list[str]:
+    """Words of `found` that are two neighbouring words of `expected` run together."""
+    words = WORD.findall(expected)
+    pairs = {a + b for a, b in zip(words, words[1:], strict=False)}
+    known = set(words)
+    return [word for word in WORD.findall(found) if word in pairs and word not in known]
+
+
+def test_no_words_run_together_at_inline_elements(stored):
+    for name, (found, expected) in stored.items():
+        assert glued(found, expected) == [], name
+    found = stored["07_loose_text"][0]
+    for joined in (
+        "two-minute crossing",
+        "Border Express kiosk was installed",
+        "Gadget Ledger team",
+        "did for reliability is real",
+        "will appreciate the change",
+        "twenty-four hours, unless",
+    ):
+        assert joined in found

@@ -28,7 +28,7 @@ from trafilatura.settings import set_date_params
 
 from articles.sanitize import sanitize_html
 
-from .body import word_count
+from .body import body_repair, word_count
 from .dates import (
     DATE_IN_LINE,
     EARLIEST,
@@ -213,6 +213,7 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
         and plain_text(_block_text(first)).casefold() == title.casefold()
     ):
         body.remove(first)
+    body_repair(body, page=html)
     body_html = sanitize_html(etree.tostring(body, encoding="unicode", method="html"))
     text = html_text(body_html)
     words = word_count(text)
