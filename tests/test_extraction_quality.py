@@ -10,9 +10,10 @@ and snippets read.
 import re
 
 import pytest
+from lxml import html as lxml_html
 
 from articles.models import ImportStatus
-from articles.services.body import word_count
+from articles.services.body import body_repair, word_count
 from articles.services.ingest import article_import_from_content
 from bench.extraction import own_corpus
 
@@ -68,3 +69,28 @@ def test_no_words_run_together_at_inline_elements(stored):
         "twenty-four hours, unless",
     ):
         assert joined in found
+
+
+def test_links_to_other_stories_and_their_labels_go(stored):
+    science = stored["11_explore_further"][0]
+    assert "Explore further" not in science
+    assert "Heat stress study" not in science
+    assert "More information: Desert heat and rescue demand" in science
+    wire = stored["12_wire_story"][0]
+    assert "READ MORE" not in wire and "third-country agreements say" not in wire
+    assert "Minister defends removal agreements" not in wire
+    assert "The immigration minister's office said" in wire
+
+
+def test_a_link_showing_its_address_stays_and_a_headline_link_goes():
+    page = (
+        "<p>The rule is published at <a href='https://gov.example/rule'>the department's site</a>"
+        " and takes effect in June.</p><p><a href='/other'>Ferry strike called off</a></p>"
+        "<p><a href='https://gov.example/rule'>https://gov.example/rule</a></p>"
+    )
+    body = lxml_html.fragment_fromstring(page, create_parent="body")
+    body_repair(body, page=page)
+    assert [" ".join(p.itertext()) for p in body] == [
+        "The rule is published at  the department's site  and takes effect in June.",
+        "https://gov.example/rule",
+    ]

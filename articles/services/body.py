@@ -1,10 +1,12 @@
 """The body trafilatura finds in a page, repaired and measured.
 
 trafilatura finds the article well, but what it returns with formatting and
-links kept runs words together where an inline element (a link, bold,
-italics) met loose text in the page ("MacBook Pro</a>was"). `body_repair`
-mends that on the HTML tree it returns; `word_count` tells an article from
-a menu in any script.
+links kept has two faults a reader sees: words run together where an inline
+element (a link, bold, italics) met loose text in the page ("MacBook
+Pro</a>was"), and the links to other stories a site puts under an article
+("Explore further" and a headline) stay in. `body_repair` mends both on the
+HTML tree it returns; `word_count` tells an article from a menu in any
+script.
 """
 
 import html as html_lib
@@ -19,15 +21,31 @@ INLINE_TAGS = frozenset(
     {"a", "b", "strong", "i", "em", "u", "s", "del", "sub", "sup", "mark", "code", "span",
      "small", "q", "abbr", "cite", "time"}
 )  # fmt: skip
+# Blocks that are only a link this short are a list of other stories.
+LINK_LINE_MAX_WORDS = 16
+# A line this short with no sentence in it, just above such links, is their label.
+LABEL_MAX_WORDS = 4
+LABEL_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+SENTENCE_END = re.compile(r"""[.!?…:;]["'”’»)]*$""")
 TAGS = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]*>", re.I | re.S)
 SPACE = re.compile(r"\s+")
+ADDRESS = re.compile(r"^(?:https?://|www\.)", re.I)
+# What sites call their boxes of links to other pages; such a label goes
+# alone, or with the link it introduces ("READ MORE: <a>…</a>").
+LINK_LABEL = re.compile(
+    r"""^(?:explore\s+further|read\s+(?:more|next|also)|also\s+read|see\s+also|further\s+reading
+      | related(?:\s+(?:stories|articles|coverage|content|links))?|more\s+on\s+this(?:\s+story)?
+    )\s*:?""",
+    re.I | re.X,
+)
 # How much text on each side of a join is compared with the page.
 CONTEXT = 40
 
 # Chinese and Japanese are written without spaces between words, and Thai,
 # Lao, Khmer and Burmese too: their words are counted from their characters,
-# at a typical word's length, rounded up (about two characters for Han and kana, four
-# for the Southeast Asian scripts). Other scripts count by runs of letters.
+# at a typical word's length, rounded up (about two characters for Han and
+# kana, four for the Southeast Asian scripts). Other scripts count by runs
+# of letters.
 _HAN_KANA = r"\p{Han}\p{Hiragana}\p{Katakana}"
 _SOUTHEAST_ASIAN = r"\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 UNSPACED_SCRIPTS = (
@@ -47,6 +65,7 @@ def word_count(text: str) -> int:
 def body_repair(body: etree._Element, *, page: str) -> None:
     """Mend, in place, the body trafilatura extracted (as HTML) from `page`."""
     _spaces_restore(body, _page_text(page))
+    _link_lines_drop(body)
 
 
 def _collapsed(text: str) -> str:
@@ -88,3 +107,62 @@ def _spaces_restore(body, page_text: str) -> None:
                     setattr(element, slot, " " + value)
                     value = " " + value
         previous = (value, block)
+
+
+def _link_only(block) -> bool:
+    """Whether `block` is nothing but a link named like a headline; a link
+    that shows its address is a reference the story gives, and stays."""
+    text = " ".join("".join(block.itertext()).split())
+    if label := LINK_LABEL.match(text):
+        text = text[label.end() :].lstrip()
+    linked = " ".join(" ".join("".join(a.itertext()) for a in block.iter("a")).split())
+    return (
+        bool(text)
+        and text == linked
+        and len(text.split()) <= LINK_LINE_MAX_WORDS
+        and not ADDRESS.match(text)
+    )
+
+
+def _is_label(block) -> bool:
+    text = " ".join("".join(block.itertext()).split())
+    return 0 < len(text.split()) <= LABEL_MAX_WORDS and not SENTENCE_END.search(text)
+
+
+def _is_link_label(block) -> bool:
+    text = " ".join("".join(block.itertext()).split())
+    label = LINK_LABEL.match(text)
+    return bool(label) and label.end() == len(text)
+
+
+def _link_lines_drop(body) -> None:
+    """Drop paragraphs that are only a link to another page (a related
+    story, "Unravelling the neural network of torpor") and the short label
+    just above them ("Explore further")."""
+    dropped = [
+        block
+        for block in body
+        if (block.tag == "p" and _link_only(block))
+        or (block.tag in LABEL_TAGS and _is_link_label(block))
+    ]
+    labels = [
+        label
+        for block in dropped
+        if (label := block.getprevious()) is not None
+        and label.tag in LABEL_TAGS
+        and label not in dropped
+        and _is_label(label)
+    ]
+    for block in [*dropped, *labels]:
+        _remove_keeping_tail(block)
+
+
+def _remove_keeping_tail(element) -> None:
+    parent = element.getparent()
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
