@@ -13,7 +13,9 @@ import pytest
 from lxml import html as lxml_html
 
 from articles.models import ImportStatus
+from articles.sanitize import html_to_text
 from articles.services.body import body_repair, word_count
+from articles.services.extract import page_extract
 from articles.services.ingest import article_import_from_content
 from bench.extraction import own_corpus
 
@@ -94,3 +96,24 @@ def test_a_link_showing_its_address_stays_and_a_headline_link_goes():
         "The rule is published at  the department's site  and takes effect in June.",
         "https://gov.example/rule",
     ]
+
+
+def test_words_stay_apart_at_inline_elements_in_loose_div_text():
+    """trafilatura runs "will</strong> appreciate" together when the text sits
+    loose in a div beside headings and lists (a shape not wrapped in paragraphs
+    beforehand, which costs precision on divs); the page's spacing restores it."""
+    deal = (
+        "You will save a lot compared to the newer model, and most people would not use"
+        " its extra sensors anyway. What everyone <strong>will</strong> appreciate is the"
+        ' money left in the wallet, and <a href="/warranty">the warranty</a> is long.<br>'
+        '<ul><li><a href="/buy">Get it for $169.99</a></li></ul>'
+    )
+    deals = "".join(
+        f"<h2>Deal number {n}: a watch at its lowest price</h2>{deal}" for n in range(4)
+    )
+    page = (
+        f"<html><body><nav><a href='/'>Home</a></nav><div class='post'>{deals}</div></body></html>"
+    )
+    text = html_to_text(page_extract(html=page).body_html)  # as body_text holds it
+    assert "will appreciate is the money" in text
+    assert "the warranty is long" in text
