@@ -117,3 +117,10 @@ def test_words_stay_apart_at_inline_elements_in_loose_div_text():
     text = html_to_text(page_extract(html=page).body_html)  # as body_text holds it
     assert "will appreciate is the money" in text
     assert "the warranty is long" in text
+
+
+def test_loose_text_keeps_its_words_before_links_and_emphasis(stored):
+    found = stored["07_loose_text"][0]
+    assert "Airports on both sides of the border" in found
+    assert "In regards to accuracy, across the whole Gadget Ledger team" in found
+    assert "Travellers who will appreciate the change" in found

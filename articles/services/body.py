@@ -1,12 +1,13 @@
 """The body trafilatura finds in a page, repaired and measured.
 
 trafilatura finds the article well, but what it returns with formatting and
-links kept has two faults a reader sees: words run together where an inline
-element (a link, bold, italics) met loose text in the page ("MacBook
-Pro</a>was"), and the links to other stories a site puts under an article
-("Explore further" and a headline) stay in. `body_repair` mends both on the
-HTML tree it returns; `word_count` tells an article from a menu in any
-script.
+links kept has faults a reader sees. Text that sits loose in a page, outside
+any paragraph, loses its words before a link or emphasis and runs the rest
+together ("MacBook Pro</a>was"): `loose_text_wrap` gives such text its
+paragraphs before trafilatura reads the page, and `body_repair` puts back
+the spaces still lost. The links to other stories a site puts under an
+article ("Explore further" and a headline) stay in: `body_repair` drops
+them. `word_count` tells an article from a menu in any script.
 """
 
 import html as html_lib
@@ -15,12 +16,24 @@ import re
 
 import regex
 from lxml import etree
+from lxml.html import HtmlElement
 
+# Where trafilatura mishandles text that is not in a paragraph; a span
+# qualifies when it holds blocks, as some sites' article bodies do. (Loose
+# text in a div it reads well, and wrapping it lets boilerplate in.)
+LOOSE_TEXT_CONTAINERS = ("section", "article", "main", "body", "span")
+BLOCK_TAGS = frozenset(
+    {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "blockquote",
+     "figure", "section", "article", "aside", "header", "footer", "nav", "form", "pre", "hr"}
+)  # fmt: skip
 # Elements inside a line of text: crossing one is not a line break.
 INLINE_TAGS = frozenset(
     {"a", "b", "strong", "i", "em", "u", "s", "del", "sub", "sup", "mark", "code", "span",
      "small", "q", "abbr", "cite", "time"}
 )  # fmt: skip
+LOOSE_INLINE_TAGS = INLINE_TAGS | {
+    "font", "label", "tt", "big", "bdi", "bdo", "kbd", "var", "dfn", "img", "wbr", "ins"
+}  # fmt: skip
 # Blocks that are only a link this short are a list of other stories.
 LINK_LINE_MAX_WORDS = 16
 # A line this short with no sentence in it, just above such links, is their label.
@@ -60,6 +73,66 @@ def word_count(text: str) -> int:
     Chinese article is not a menu because it has few spaces."""
     unspaced = sum(len(script.findall(text)) / length for script, length in UNSPACED_SCRIPTS)
     return len(SPACED_WORD.findall(text)) + math.ceil(unspaced)
+
+
+def loose_text_wrap(tree: HtmlElement) -> None:
+    """Put the text that sits loose in a section, article, main or body (or
+    in a span holding blocks) into paragraphs, as a browser shows it: a run
+    of text and inline elements ends at a block or at two line breaks."""
+    for container in list(tree.iter(*LOOSE_TEXT_CONTAINERS)):
+        children = list(container)
+        loose = (container.text or "").strip() or any((c.tail or "").strip() for c in children)
+        if not loose or (
+            container.tag == "span" and not any(c.tag in BLOCK_TAGS for c in children)
+        ):
+            continue
+        _paragraphs_make(container, children)
+
+
+def _paragraphs_make(container, children) -> None:
+    text, container.text = container.text, None
+    for child in children:
+        container.remove(child)
+    paragraph = None
+
+    def add_text(value):
+        nonlocal paragraph
+        if not value:
+            return
+        if paragraph is None:
+            if not value.strip():  # whitespace between blocks stays where it was
+                last = container[-1] if len(container) else None
+                if last is None:
+                    container.text = (container.text or "") + value
+                else:
+                    last.tail = (last.tail or "") + value
+                return
+            paragraph = etree.SubElement(container, "p")
+        if len(paragraph):
+            paragraph[-1].tail = (paragraph[-1].tail or "") + value
+        else:
+            paragraph.text = (paragraph.text or "") + value
+
+    add_text(text)
+    for index, child in enumerate(children):
+        tail, child.tail = child.tail, None
+        following = children[index + 1] if index + 1 < len(children) else None
+        if child.tag == "br":
+            # Two line breaks end a paragraph; one is kept inside it.
+            if paragraph is not None and not (
+                following is not None and following.tag == "br" and not (tail or "").strip()
+            ):
+                paragraph.append(child)
+            else:
+                paragraph = None
+        elif child.tag in LOOSE_INLINE_TAGS:
+            if paragraph is None:
+                paragraph = etree.SubElement(container, "p")
+            paragraph.append(child)
+        else:  # a block, or anything else: a script, a frame, a comment
+            paragraph = None
+            container.append(child)
+        add_text(tail)
 
 
 def body_repair(body: etree._Element, *, page: str) -> None:

@@ -25,10 +25,11 @@ from lxml import html as lxml_html
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
 
 from articles.sanitize import sanitize_html
 
-from .body import body_repair, word_count
+from .body import body_repair, loose_text_wrap, word_count
 from .dates import (
     DATE_IN_LINE,
     EARLIEST,
@@ -182,8 +183,11 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
         "max_date": (timezone.now() + FUTURE_TOLERANCE).strftime("%Y-%m-%d"),
     }
     try:
+        tree = load_html(html)
+        if tree is not None:
+            loose_text_wrap(tree)
         document = bare_extraction(
-            html,
+            html if tree is None else tree,
             url=url or None,
             with_metadata=True,
             include_comments=False,
