@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 
 from articles.models import ImportStatus
 from articles.sanitize import html_to_text
-from articles.services.body import body_repair, word_count
+from articles.services.body import body_repair, page_prepare, word_count
 from articles.services.extract import page_extract
 from articles.services.ingest import article_import_from_content
 from bench.extraction import own_corpus, page_counts, score
@@ -139,3 +139,24 @@ def test_loose_text_keeps_its_words_before_links_and_emphasis(stored):
     assert "Airports on both sides of the border" in found
     assert "In regards to accuracy, across the whole Gadget Ledger team" in found
     assert "Travellers who will appreciate the change" in found
+
+
+def test_what_the_page_hides_stays_out(stored):
+    wire = stored["12_wire_story"][0]
+    for hidden in ("Write your comment here", "MetroDailyCa", "2024-07-09T20:10", "Stay informed"):
+        assert hidden not in wire
+
+
+def test_preparing_a_page_drops_hidden_elements_and_wraps_loose_text():
+    tree = lxml_html.document_fromstring(
+        "<html><body><section>Lead with <a href='/x'>a link</a> and <b>bold</b> text."
+        "<br><br>Second part<br>same paragraph.<h2>Head</h2>After <i>it</i>."
+        "<div style='display: none'>Publisher metadata</div><p hidden>A dialog</p>"
+        "<template><p>A form for later</p></template></section></body></html>"
+    )
+    page_prepare(tree)
+    assert lxml_html.tostring(tree.body, encoding="unicode") == (
+        '<body><section><p>Lead with <a href="/x">a link</a> and <b>bold</b> text.</p>'
+        "<p>Second part<br>same paragraph.</p><h2>Head</h2><p>After <i>it</i>.</p>"
+        "</section></body>"
+    )

@@ -4,8 +4,9 @@ trafilatura finds the article well, but what it returns with formatting and
 links kept has faults a reader sees. Text that sits loose in a page, outside
 any paragraph, loses its words before a link or emphasis and runs the rest
 together ("MacBook Pro</a>was"): `loose_text_wrap` gives such text its
-paragraphs before trafilatura reads the page, and `body_repair` puts back
-the spaces still lost. The links to other stories a site puts under an
+paragraphs before trafilatura reads the page (`page_prepare`, which also
+drops what the page hides), and `body_repair` puts back the spaces still
+lost. The links to other stories a site puts under an
 article ("Explore further" and a headline) stay in: `body_repair` drops
 them. `word_count` tells an article from a menu in any script.
 """
@@ -18,6 +19,10 @@ import regex
 from lxml import etree
 from lxml.html import HtmlElement
 
+# What a page hides: a template, an element marked hidden or styled out of
+# sight. Its text is metadata for machines (schema.org microdata), a form
+# or a dialog for later, never what a reader sees of the article.
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Where trafilatura mishandles text that is not in a paragraph; a span
 # qualifies when it holds blocks, as some sites' article bodies do. (Loose
 # text in a div it reads well, and wrapping it lets boilerplate in.)
@@ -73,6 +78,29 @@ def word_count(text: str) -> int:
     Chinese article is not a menu because it has few spaces."""
     unspaced = sum(len(script.findall(text)) / length for script, length in UNSPACED_SCRIPTS)
     return len(SPACED_WORD.findall(text)) + math.ceil(unspaced)
+
+
+def page_prepare(tree: HtmlElement) -> None:
+    """Ready a parsed page for trafilatura: without what it hides, and with
+    its loose text in paragraphs."""
+    _hidden_drop(tree)
+    loose_text_wrap(tree)
+
+
+def _hidden_drop(tree: HtmlElement) -> None:
+    hidden = [
+        element
+        for element in tree.iter()
+        if isinstance(element.tag, str)
+        and element.tag not in ("html", "body")
+        and (
+            element.tag == "template"
+            or element.get("hidden") is not None
+            or HIDDEN_STYLE.search(element.get("style", ""))
+        )
+    ]
+    for element in hidden:
+        element.drop_tree()
 
 
 def loose_text_wrap(tree: HtmlElement) -> None:

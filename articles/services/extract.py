@@ -29,7 +29,7 @@ from trafilatura.utils import load_html
 
 from articles.sanitize import sanitize_html
 
-from .body import body_repair, loose_text_wrap, word_count
+from .body import body_repair, page_prepare, word_count
 from .dates import (
     DATE_IN_LINE,
     EARLIEST,
@@ -185,7 +185,7 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
     try:
         tree = load_html(html)
         if tree is not None:
-            loose_text_wrap(tree)
+            page_prepare(tree)
         document = bare_extraction(
             html if tree is None else tree,
             url=url or None,
