@@ -171,6 +171,18 @@ def html_text(fragment: str) -> str:
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
 
 
+def _header_lines_drop(body) -> None:
+    """The byline and date lines at the top of a body are the page's header,
+    which the article shows apart: "Par Sophie Tremblay — 25 janvier 2024"."""
+    for block in list(body)[:3]:
+        line = plain_text(_block_text(block))
+        if (block.tail or "").strip() or not line or len(line.split()) > 15:
+            return
+        if not (_byline_in(line) or _is_date_only(line)):
+            return
+        body.remove(block)
+
+
 def page_extract(*, html: str, url: str = "") -> Extracted:
     """The article in an HTML page. Raises ExtractError when there is none."""
     html = html.replace("\x00", "")
@@ -217,6 +229,7 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
         and plain_text(_block_text(first)).casefold() == title.casefold()
     ):
         body.remove(first)
+    _header_lines_drop(body)
     body_repair(body, page=html)
     body_html = sanitize_html(etree.tostring(body, encoding="unicode", method="html"))
     text = html_text(body_html)
