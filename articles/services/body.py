@@ -90,9 +90,8 @@ def page_prepare(tree: HtmlElement) -> None:
 def _hidden_drop(tree: HtmlElement) -> None:
     hidden = [
         element
-        for element in tree.iter()
-        if isinstance(element.tag, str)
-        and element.tag not in ("html", "body")
+        for element in tree.xpath("//template | //*[@hidden] | //*[@style]")
+        if element.tag not in ("html", "body")
         and (
             element.tag == "template"
             or element.get("hidden") is not None
@@ -165,7 +164,7 @@ def _paragraphs_make(container, children) -> None:
 
 def body_repair(body: etree._Element, *, page: str) -> None:
     """Mend, in place, the body trafilatura extracted (as HTML) from `page`."""
-    _spaces_restore(body, _page_text(page))
+    _spaces_restore(body, page)
     _link_lines_drop(body)
 
 
@@ -190,11 +189,11 @@ def _text_slots(element, block):
         yield child, "tail", own_block
 
 
-def _spaces_restore(body, page_text: str) -> None:
+def _spaces_restore(body, page: str) -> None:
     """Put back the space between two pieces of one line that the page has
     between them and the extraction lost: "reliability</a>is" becomes
     "reliability</a> is" when the page reads "reliability is"."""
-    previous = None
+    previous = page_text = None
     for element, slot, block in _text_slots(body, body):
         value = getattr(element, slot)
         if not value:
@@ -204,6 +203,8 @@ def _spaces_restore(body, page_text: str) -> None:
             if not left[-1].isspace() and not value[0].isspace():
                 before = _collapsed(left)[-CONTEXT:].lstrip()
                 after = _collapsed(value)[:CONTEXT].rstrip()
+                if page_text is None:  # most bodies have no join to check
+                    page_text = _page_text(page)
                 if f"{before} {after}" in page_text and f"{before}{after}" not in page_text:
                     setattr(element, slot, " " + value)
                     value = " " + value
