@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { command -v $$c; break; }; done)
 
-.PHONY: run test serve bench bench-import lint format migrations-check venv
+.PHONY: run test serve bench bench-import bench-extraction lint format migrations-check venv
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -73,6 +73,13 @@ serve: $(STAMP) .env
 # Import a 500-entry feed served locally; prints entries/s and peak memory.
 bench-import: $(STAMP)
 	$(BIN)/python bench/import_feed.py
+
+# How much of each page's article an import keeps, beside trafilatura alone
+# (bench/README.md); EXTRACTION_ARGS adds public evaluation sets, e.g.
+# EXTRACTION_ARGS="--article-benchmark /tmp/aeb --trafilatura-eval /tmp/trafilatura-eval/tests".
+EXTRACTION_ARGS ?=
+bench-extraction: $(STAMP)
+	$(BIN)/python bench/extraction.py $(EXTRACTION_ARGS)
 
 # The benchmark (bench/README.md): N synthetic articles, loaded once into a
 # database of their own (SQLite here, or DATABASE_URL's, whose name must
