@@ -1,14 +1,17 @@
-"""The body trafilatura finds in a page, repaired and measured.
+"""The body trafilatura finds in a page, prepared for and repaired.
 
 trafilatura finds the article well, but what it returns with formatting and
-links kept has faults a reader sees. Text that sits loose in a page, outside
-any paragraph, loses its words before a link or emphasis and runs the rest
-together ("MacBook Pro</a>was"): `loose_text_wrap` gives such text its
-paragraphs before trafilatura reads the page (`page_prepare`, which also
-drops what the page hides), and `body_repair` puts back the spaces still
-lost. The links to other stories a site puts under an
-article ("Explore further" and a headline) stay in: `body_repair` drops
-them. `word_count` tells an article from a menu in any script.
+links kept has faults a reader sees, which this module mends around it:
+
+- Before it reads the page, `page_prepare` drops what the page hides
+  (microdata in a display:none div, templates) and puts text lying loose
+  outside any paragraph into paragraphs: trafilatura cut such text before
+  each link or emphasis and ran the rest together ("MacBook Pro</a>was").
+- After it, `body_repair` puts back the spaces still lost at inline
+  elements, where the page has them, and drops the links to other stories a
+  site puts under an article ("Explore further" and a headline).
+
+`word_count` tells an article from a menu in any script.
 """
 
 import html as html_lib
@@ -53,7 +56,7 @@ ADDRESS = re.compile(r"^(?:https?://|www\.)", re.I)
 LINK_LABEL = re.compile(
     r"""^(?:explore\s+further|read\s+(?:more|next|also)|also\s+read|see\s+also|further\s+reading
       | related(?:\s+(?:stories|articles|coverage|content|links))?|more\s+on\s+this(?:\s+story)?
-    )\s*:?""",
+    )\b\s*:?""",
     re.I | re.X,
 )
 # How much text on each side of a join is compared with the page.
