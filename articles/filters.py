@@ -81,22 +81,20 @@ def _in_use(choices, used, *, empty_label: str) -> list[tuple[str, str]]:
 SHOWN_CHOICES = {
     "tag": lambda: Tag.objects.public().values_list("slug", "name"),
     "source": lambda: Source.objects.public().values_list("slug", "name"),
-    "country": lambda: _in_use(
-        COUNTRY_CHOICES,
-        Source.objects.filter(is_active=True).values_list("country", flat=True).distinct(),
-        empty_label="Any country",
-    ),
-    "language": lambda: _in_use(LANGUAGE_CHOICES, _languages(), empty_label="Any language"),
+    "country": lambda: _in_use(COUNTRY_CHOICES, _public("country"), empty_label="Any country"),
+    "language": lambda: _in_use(LANGUAGE_CHOICES, _public("language"), empty_label="Any language"),
 }
 
 
-def _languages():
-    """The languages of the public articles: from the tallies, as looking
+def _public(facet: str):
+    """The languages or outlets' countries of the public articles (an outlet
+    with only drafts says nothing of itself): from the tallies, as looking
     through the articles for them took 180 ms at a million on PostgreSQL."""
-    tallied = tallied_counts([""], facets=["language"])
+    tallied = tallied_counts([""], facets=[facet])
     if tallied is not None:
-        return {code for code, n in tallied["language"].items() if n > 0}
-    return Article.objects.published().order_by().values_list("language", flat=True).distinct()
+        return {value for value, n in tallied[facet].items() if n > 0}
+    field = {"country": "source__country", "language": "language"}[facet]
+    return Article.objects.published().order_by().values_list(field, flat=True).distinct()
 
 
 def _options(name: str) -> str:

@@ -18,6 +18,7 @@ the workflow from the status in the database.
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
+from django.db import router, transaction
 from django.forms.models import model_to_dict
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -26,12 +27,17 @@ from django.utils import timezone
 from django.utils.html import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from .autocomplete import fits_key
+
 
 class RoleCheckedHistoryAdmin(SimpleHistoryAdmin):
     def _current_for_history(self, request, object_id):
         """The object as it stands, if this user may see its history; None for
         a deleted object whose history this user may see. Else 404."""
-        current = self.get_object(request, unquote(object_id))
+        object_id = unquote(object_id)
+        if not fits_key(self.model._meta.pk, object_id):
+            raise Http404
+        current = self.get_object(request, object_id)
         if current is not None:
             if not self.has_view_or_change_permission(request, current):
                 raise PermissionDenied
@@ -39,13 +45,15 @@ class RoleCheckedHistoryAdmin(SimpleHistoryAdmin):
         # Absent from the user's queryset: deleted, or someone else's. Only
         # those who may delete see what is left of deleted objects.
         pk_name = self.model._meta.pk.attname
-        exists = self.model._default_manager.filter(**{pk_name: unquote(object_id)})
+        exists = self.model._default_manager.filter(**{pk_name: object_id})
         if not self.has_delete_permission(request) or exists.exists():
             raise Http404
         return None
 
     def history_view(self, request, object_id, extra_context=None):
-        self._current_for_history(request, object_id)
+        current = self._current_for_history(request, object_id)
+        # What is left of a deleted object is only read here.
+        extra_context = {**(extra_context or {}), "revert_disabled": current is None}
         return super().history_view(request, object_id, extra_context)
 
     def revert_disabled(self, request, obj=None):
@@ -73,6 +81,8 @@ class RoleCheckedHistoryAdmin(SimpleHistoryAdmin):
         current = self._current_for_history(request, object_id)
         opts = self.model._meta
         history_model = self.model.history.model
+        if not fits_key(history_model._meta.pk, version_id):
+            raise Http404
         version = get_object_or_404(
             history_model, **{opts.pk.attname: unquote(object_id), "history_id": version_id}
         )
@@ -87,11 +97,14 @@ class RoleCheckedHistoryAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             form = form_class(request.POST, request.FILES, instance=current)
             if form.is_valid():
-                obj = self.save_form(request, form, change=True)
-                obj._change_reason = self.revert_reason(version)
-                self.save_model(request, obj, form, change=True)
-                self.save_related(request, form, [], change=True)
-                self.log_change(request, obj, self.construct_change_message(request, form, []))
+                # All or nothing, as Django's own change form saves.
+                with transaction.atomic(using=router.db_for_write(self.model)):
+                    obj = self.save_form(request, form, change=True)
+                    obj._change_reason = self.revert_reason(version)
+                    self.save_model(request, obj, form, change=True)
+                    self.save_related(request, form, [], change=True)
+                    message = self.construct_change_message(request, form, [])
+                    self.log_change(request, obj, message)
                 return self.response_change(request, obj)
         elif revert_disabled:
             # Read only: the old version as it was.

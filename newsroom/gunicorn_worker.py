@@ -27,7 +27,8 @@ class ThreadWorker(GunicornThreadWorker):
 
     def handle(self, conn):
         """Runs in a thread: one request of `conn`."""
-        self.deadlines[conn] = time.monotonic() + self.cfg.timeout
+        if self.cfg.timeout > 0:  # 0 is gunicorn's "no timeout"
+            self.deadlines[conn] = time.monotonic() + self.cfg.timeout
         try:
             return super().handle(conn)
         finally:

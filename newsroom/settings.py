@@ -60,8 +60,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A query string with too many fields: a 400 that says so, on every path.
-    "newsroom.query_fields.QueryFieldsMiddleware",
+    # A query string with too many fields, a body too large for its address:
+    # an answer that says so, before anything reads them.
+    "newsroom.request_limits.RequestLimitsMiddleware",
     # ETags on responses, and 304 Not Modified for a revisit that has them.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -268,6 +269,7 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5_000_000)
 # The form posts multipart, where a field counts its UTF-8 bytes, and its
 # textarea lets a browser send IMPORT_MAX_BYTES characters of up to three bytes
 # each: the request may be that large, so that any paste reaches the form.
+# Every other address keeps Django's default (newsroom/request_limits.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * IMPORT_MAX_BYTES + 64 * 1024
 IMPORT_MAX_REDIRECTS = env.int("IMPORT_MAX_REDIRECTS", default=5)
 # Seconds a running import may take before anyone may take its worker for

@@ -132,3 +132,19 @@ def test_a_feed_in_the_charset_it_declares_is_not_flagged(site, ledger):
     (record,) = feed_poll(source=ledger).records
     assert record.article.title == FRENCH_TITLE
     assert "characters" not in record.message
+
+
+@pytest.mark.parametrize("codec", ["hex", "base64", "rot13"])
+def test_a_feed_declaring_a_codec_that_is_no_charset_is_read_and_flagged(site, ledger, codec):
+    """Python knows these names, but they are no text encodings: decoding by
+    them raised LookupError, an "unexpected error" on the source."""
+    site.add(
+        "/feed",
+        french_feed(codec).encode("cp1252"),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    result = feed_poll(source=ledger)
+    assert result.error == ""
+    (record,) = result.records
+    assert record.article.title == FRENCH_TITLE
+    assert f"Check the characters: the feed says it is in {codec}, but it is not" in record.message

@@ -2,6 +2,7 @@
 every model, GET and POST (django-simple-history checks only "may view")."""
 
 import pytest
+from django.db import OperationalError
 from django.forms import MultiWidget
 
 from articles.models import Article, ArticleStatus, Source, Tag
@@ -180,19 +181,6 @@ def test_a_status_change_on_revert_is_a_recorded_transition(client, people):
     assert article.first_published_at is not None
 
 
-def test_a_revert_restores_the_tags_of_the_version(client, people):
-    editor = people["editor"]
-    asylum, border = TagFactory(name="Asylum"), TagFactory(name="Border")
-    article = ArticleFactory(status=DRAFT, created_by=editor, tags=[asylum])
-    article.tags.set([border])
-    _, version_url = urls("article", article)
-    client.force_login(editor)
-    version = article.history.order_by("history_date").first()
-    # The oldest version is the one made on create, before the tags were set.
-    form = client.get(version_url).context["adminform"].form
-    assert form["tags"].value() == [t.tag_id for t in version.tags.all()]
-
-
 def test_a_deleted_articles_history_is_for_editors_only(client, people):
     article = ArticleFactory(status=DRAFT, created_by=people["author"])
     history_url, version_url = urls("article", article)
@@ -203,3 +191,69 @@ def test_a_deleted_articles_history_is_for_editors_only(client, people):
     client.force_login(people["editor"])
     assert client.get(history_url).status_code == 200
     assert client.get(version_url).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["editor", "author"])
+@pytest.mark.parametrize("tail", ["abc/history/", "abc/history/1/", "{pk}/history/abc/"])
+def test_a_history_address_with_an_id_that_is_no_number_is_not_found(client, people, role, tail):
+    own = ArticleFactory(status=DRAFT, created_by=people["author"])
+    client.force_login(people[role])
+    assert client.get("/admin/articles/article/" + tail.format(pk=own.pk)).status_code == 404
+    assert client.get("/admin/articles/tag/abc/history/").status_code == 404
+
+
+def test_a_revert_brings_back_the_tags_the_version_had(client, people):
+    editor = people["editor"]
+    asylum, border = TagFactory(name="Asylum"), TagFactory(name="Border")
+    article = ArticleFactory(status=DRAFT, created_by=editor)
+    article.tags.set([asylum])
+    tagged = article.history.first()  # the version with Asylum
+    article.tags.set([border])
+    client.force_login(editor)
+    url = f"/admin/articles/article/{article.pk}/history/{tagged.history_id}/"
+
+    form = client.get(url).context["adminform"].form
+    assert form["tags"].value() == [asylum.pk]
+    assert client.post(url, posted(form)).status_code == 302
+    assert list(article.tags.all()) == [asylum]
+
+
+def test_a_revert_that_fails_midway_writes_nothing(client, people, monkeypatch):
+    """Like Django's own change form, a revert is saved in one transaction: a
+    failure after the row is written (as SQLite's "database is locked" while an
+    import holds the write lock) leaves the article, its tags and its history
+    as they were."""
+    import articles.admin
+
+    editor = people["editor"]
+    old, new = TagFactory(name="Old"), TagFactory(name="New")
+    article = ArticleFactory(status=DRAFT, created_by=editor, body="<p>Old body</p>")
+    article.tags.set([old])
+    version = article.history.first()
+    article.body = "<p>New body</p>"
+    article.save()
+    article.tags.set([new])
+    versions = article.history.count()
+    url = f"/admin/articles/article/{article.pk}/history/{version.history_id}/"
+    client.force_login(editor)
+    data = posted(client.get(url).context["adminform"].form)
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(articles.admin, "story_fingerprint_store", locked)
+    client.raise_request_exception = False
+    assert client.post(url, data).status_code == 500
+    article.refresh_from_db()
+    assert article.body == "<p>New body</p>"
+    assert list(article.tags.all()) == [new]
+    assert article.history.count() == versions
+
+
+def test_a_deleted_objects_history_offers_no_revert(client, people):
+    tag = TagFactory(name="Gone")
+    history_url, _ = urls("tag", tag)
+    tag.delete()
+    client.force_login(people["editor"])
+    response = client.get(history_url)
+    assert response.status_code == 200 and response.context["revert_disabled"]

@@ -466,3 +466,15 @@ def test_a_paste_over_the_limit_is_a_form_error_that_names_it(editor_client, out
     ]
     assert not ImportRecord.objects.exists()
     assert 'maxlength="100000"' in response.text
+
+
+def test_every_other_address_keeps_djangos_limit_on_a_body(client, editor_client, outlet):
+    """The import form's limit is not every form's: an anonymous 14 MB post to
+    the login form is refused before it is read, with a 413 that says why."""
+    body = "username=a&password=" + "x" * 14_000_000
+    for who, url in [(client, "/admin/login/"), (editor_client, "/admin/articles/tag/add/")]:
+        response = who.post(url, body, content_type=FORM_URLENCODED)
+        assert response.status_code == 413
+        assert "larger than this address takes (2.6 MB at the most)" in response.text
+    small = client.post("/admin/login/", {"username": "a", "password": "b"})
+    assert small.status_code == 200

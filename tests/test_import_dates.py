@@ -51,6 +51,8 @@ FEED_DATES = [
     ("1672531200", "The feed gave “1672531200” as its date, which is not a real date"),
     ("2023-02-30T10:00:00Z", "“2023-02-30T10:00:00Z” as its date, which is not a real date"),
     ("Thu, 30 Feb 2023 10:00:00 GMT", "“Thu, 30 Feb 2023 10:00:00 GMT” as its date, which is not"),
+    # .NET's DateTime.MinValue, which many feeds write for "no date": not 2001.
+    ("Mon, 01 Jan 0001 00:00:00 GMT", "“Mon, 01 Jan 0001 00:00:00 GMT” as its date, which is not"),
 ]
 
 
@@ -256,8 +258,16 @@ def test_pasted_text_with_an_impossible_date_is_left_undated(outlet, date_line, 
         "yesterday",
         "March 24, 99999",
         "Fri, 24 Mar 99999 10:00:00 GMT",
+        "Mon, 01 Jan 0001 00:00:00 GMT",
+        "Fri, 01 Jan 0099 00:00:00 +0000",
         "",
     ],
 )
 def test_what_is_no_date_reads_as_none(value):
     assert date_read(value) is None
+
+
+def test_a_two_digit_year_in_a_feed_date_is_still_read():
+    assert date_read("Tue, 7 Mar 23 11:08:00 +0000") == datetime.datetime(
+        2023, 3, 7, 11, 8, tzinfo=datetime.UTC
+    )

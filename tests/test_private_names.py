@@ -66,3 +66,11 @@ def test_a_tag_or_outlet_shows_once_it_has_a_public_article(client, newsroom):
     assert 'href="/sources/secret-source/"' in client.get("/sources/").text
     sitemap = client.get("/sitemap.xml").text
     assert "/tags/secret-inquiry/" in sitemap and "/sources/secret-source/" in sitemap
+
+
+def test_the_country_of_an_outlet_of_drafts_alone_is_not_offered(client, newsroom):
+    secret = SourceFactory(name="Secret source", slug="secret-source", country="ER")
+    ArticleFactory(status=ArticleStatus.DRAFT, source=secret)
+    page = client.get("/").text
+    assert 'value="CA"' in page
+    assert 'value="ER"' not in page and "Eritrea" not in page

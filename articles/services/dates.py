@@ -80,6 +80,10 @@ MAX_DATES_READ = 100
 SAYS = {"page": "The page gives", "text": "The text gives", "feed": "The feed gave"}
 
 
+# The year of an RFC 822 date as written ("Tue, 07 Mar 2023 ..."): day, month, year.
+RFC822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\.?\s+(\d{2,4})\b")
+
+
 def date_read(value: str) -> datetime.datetime | None:
     """The date `value` writes, or None when it writes no whole, real date.
 
@@ -96,6 +100,11 @@ def date_read(value: str) -> datetime.datetime | None:
     except ValueError:
         try:
             parsed = email.utils.parsedate_to_datetime(value)
+            written = RFC822_YEAR.search(value)
+            if written and len(written[1]) == 4 and int(written[1]) != parsed.year:
+                # The parser takes any year under 100 for a two-digit one, even
+                # written in four: .NET's "no date", 01 Jan 0001, read as 2001.
+                return None
         except (TypeError, ValueError, IndexError, OverflowError):
             if not re.search(r"\d{4}", value):
                 return None

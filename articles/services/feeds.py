@@ -152,7 +152,8 @@ def _feed_bytes(content: bytes, charset: str) -> tuple[bytes, str]:
             note = f"the feed {said}, but it is written in UTF-8, so Newsroom read it as UTF-8"
     for encoding in named or ["utf-8"]:
         if text is None:
-            with contextlib.suppress(UnicodeDecodeError):
+            # LookupError: a codec that is not for text ("hex", "rot13").
+            with contextlib.suppress(UnicodeDecodeError, LookupError):
                 text = content.decode(encoding)
     if text is None:
         text = content.decode(FALLBACK_CHARSET, errors="replace")
