@@ -53,3 +53,31 @@ def test_wrk_script_asks_only_for_the_listed_paths_the_first_most(site, tmp_path
     assert set(counts) == set(paths)
     # Weights 12:6:4:3 of 25; over hundreds of requests the order holds.
     assert counts["/"] > counts["/a/"] > counts["/c/"]
+
+
+def test_writer_writes_as_an_editor_and_cleanup_takes_it_all_back(db, client):
+    from articles.models import Article, ArticleStatus
+    from bench import writer
+    from tests.factories import ArticleFactory, TagFactory
+
+    draft = ArticleFactory(title="A draft", status=ArticleStatus.DRAFT)
+    story = ArticleFactory(title="A front page story")
+    TagFactory()
+    client.get("/")  # the list, cached before the writes
+
+    events = [writer.Writes(kind).write(0) for kind in writer.KINDS]
+
+    assert [event["public"] for event in events] == [False, True, True]
+    page = client.get("/").content.decode()
+    assert events[1]["title"] == "A front page story (bench edit 0)"
+    assert events[1]["title"] in page and events[2]["title"] in page
+    new = Article.objects.published().get(slug__startswith=writer.NEW_SLUG)
+    assert new.first_published_at and new.tags.count() == 1
+
+    assert writer.cleanup() == {"restored": 2, "deleted": 1}
+    draft.refresh_from_db()
+    story.refresh_from_db()
+    assert (draft.title, story.title) == ("A draft", "A front page story")
+    assert Article.objects.count() == 2
+    assert not Article.history.filter(slug__startswith=writer.NEW_SLUG).exists()
+    assert events[2]["title"] not in client.get("/").content.decode()
