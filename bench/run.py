@@ -15,6 +15,9 @@ For each page: requests a second, p50 and p99 latency, SQL queries a request
 (counted in this process with the same settings), and requests a second as a
 percentage of the ceiling's. The percentages are what to compare between
 runs; the absolute numbers move with whatever else the machine is doing.
+
+Instead: --soak, wrk over many pages sampling the workers' memory; --mixed,
+a Zipf-like mix of pages while an editor saves (bench/mixed.py).
 """
 
 import argparse
