@@ -15,6 +15,9 @@ For each page: requests a second, p50 and p99 latency, SQL queries a request
 (counted in this process with the same settings), and requests a second as a
 percentage of the ceiling's. The percentages are what to compare between
 runs; the absolute numbers move with whatever else the machine is doing.
+
+Instead: --soak, wrk over many pages sampling the workers' memory; --mixed,
+a Zipf-like mix of pages while an editor saves (bench/mixed.py).
 """
 
 import argparse
@@ -385,6 +388,12 @@ def main(argv=None) -> int:
         metavar="SECONDS",
         help="instead: wrk over many pages for SECONDS, sampling the workers' memory",
     )
+    parser.add_argument(
+        "--mixed",
+        action="store_true",
+        help="instead: a Zipf-like mix of pages while a writer saves, in four phases of "
+        "--seconds each (bench/mixed.py)",
+    )
     args = parser.parse_args(argv)
     (ROOT / "bench/data").mkdir(exist_ok=True)
 
@@ -424,6 +433,21 @@ def main(argv=None) -> int:
         if args.json:
             args.json.write_text(json.dumps({**asdict(run), "soak": result}, indent=2) + "\n")
         return 1 if result["non_2xx_3xx"] or result["socket_errors"] != "none" else 0
+    if args.mixed:
+        from bench import mixed
+
+        result = mixed.run(seconds=args.seconds, connections=args.connections)
+        print()
+        print(f"{run.articles:,} articles, {run.database}, {run.cache}; reproduce with:")
+        print(f"  {run.command}")
+        print()
+        print(mixed.table(result))
+        if args.json:
+            args.json.write_text(json.dumps({**asdict(run), "mixed": result}, indent=2) + "\n")
+        if mixed.failed(result):
+            print("\nSome requests failed: see bench/data/gunicorn.log", file=sys.stderr)
+            return 1
+        return 0
     failed = False
     for mode_name in args.modes.split(","):
         mode = MODES[mode_name]
