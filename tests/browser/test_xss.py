@@ -89,12 +89,19 @@ def hostile(transactional_db):
     for group in range(GROUPS):
         payloads = PAYLOADS[group::GROUPS]
         text = _plain("\n".join(payloads), 100_000)
-        Tag.objects.create(
+        tag = Tag.objects.create(
             name=f"Described {group}", slug=f"described-{group}", description=text, aliases=text
         )
-        Source.objects.create(
+        source = Source.objects.create(
             name=f"Described {group}", slug=f"described-{group}", description=text
         )
+        # A tag or an outlet has a public page only once a public article has it.
+        Article.objects.create(
+            title=f"Described {group}",
+            slug=f"described-{group}",
+            source=source,
+            status=ArticleStatus.PUBLISHED,
+        ).tags.add(tag)
     return articles
 
 
