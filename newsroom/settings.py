@@ -158,7 +158,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options["options"] = " ".join(filter(None, [defaults, given, f"-c work_mem={work_mem}"]))
 
 # Local memory (one cache a process) by default; Redis, shared by every
-# process and so invalidated in all of them at once, when REDIS_URL is set.
+# process, when REDIS_URL is set. Either way the data state, which says what
+# is current, is kept in the database (articles/caching.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -191,6 +192,10 @@ CACHES["versioned"] = {
 # Seconds a public page or a count may be kept; a change to the data makes
 # them stale at once whatever this says (articles/caching.py).
 CACHE_TTL = env.int("CACHE_TTL", default=600)
+# Seconds the default cache keeps a copy of the data state: the longest a
+# change can take to show in another process when the cache does not share
+# it (local memory) or failed when it was written.
+CACHE_STATE_TTL = env.int("CACHE_STATE_TTL", default=2)
 # Anonymous pages from the cache; counts, facets and charts memoised.
 CACHE_PAGES = env.bool("CACHE_PAGES", default=True)
 CACHE_AGGREGATES = env.bool("CACHE_AGGREGATES", default=True)
