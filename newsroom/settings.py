@@ -168,8 +168,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="newsroom"),
             "OPTIONS": {
-                "socket_connect_timeout": 1,
-                "socket_timeout": 1,
+                # Short: a Redis that hangs costs a request this, and then is
+                # left alone for a while (newsroom/redis_cache.py).
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
                 # Read by every public request (articles/caching.py).
                 "LEASED_KEYS": ["data-state"],
             },

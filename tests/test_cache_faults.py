@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 
 import pytest
 
@@ -122,6 +123,46 @@ def test_a_publish_from_another_process_reaches_the_servers_cached_pages(app_env
         manage(app_env, PUBLISH)
         assert eventually(lambda: "Minister announces review" in server.text("/"))
         assert "Minister announces review" in server.text("/articles/minister/")
+
+
+def status_of(server: AppServer, path: str) -> int:
+    try:
+        with server.get(path) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_frozen_redis_costs_readers_and_editors_no_error(app_env):
+    with RedisServer() as redis, AppServer({**app_env, "REDIS_URL": redis.url}) as server:
+        assert "Already public" in server.text("/")
+        server.log_in("editor", "newsroom-editor")
+        redis.freeze()
+        paths = ["/", "/", "/feed/rss/", "/articles/already-public/", "/sources/", "/healthz"]
+        assert [status_of(server, path) for path in paths] == [200] * len(paths)
+        assert "1 article is now published" in publish_through_the_admin(server)
+        assert "Minister announces review" in server.text("/")
+        with server.get("/healthz") as response:
+            assert response.status == 200
+            assert json.load(response) == {"database": "ok", "cache": "degraded"}
+        redis.thaw()
+        # Back, once its back-off is over.
+        assert eventually(lambda: server.text("/healthz") == '{"database": "ok", "cache": "ok"}')
+        assert "Minister announces review" in server.text("/")
+        log = server.output_text()
+        assert "Redis failed" in log and "Traceback" not in log
+
+
+def test_a_redis_that_stopped_costs_readers_and_editors_no_error(app_env):
+    with RedisServer() as redis, AppServer({**app_env, "REDIS_URL": redis.url}) as server:
+        server.log_in("editor", "newsroom-editor")
+        assert "Already public" in server.text("/")
+        redis.process.terminate()
+        redis.process.wait(timeout=30)
+        assert status_of(server, "/") == 200
+        assert "1 article is now published" in publish_through_the_admin(server)
+        assert "Minister announces review" in server.text("/")
+        assert server.text("/healthz") == '{"database": "ok", "cache": "degraded"}'
 
 
 WRITER = """
