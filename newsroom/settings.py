@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from newsroom.release import code_release
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -157,6 +159,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     given = options.get("options", "")
     options["options"] = " ".join(filter(None, [defaults, given, f"-c work_mem={work_mem}"]))
 
+# The code's release, in every cache key: a deploy never serves the pages of
+# the code before it, even from a Redis that both share. By default a digest
+# of the templates, static files and Python code (newsroom/release.py).
+RELEASE = env.str("RELEASE", default="") or code_release(BASE_DIR)
 # Local memory (one cache a process) by default; Redis, shared by every
 # process, when REDIS_URL is set. Either way the data state, which says what
 # is current, is kept in the database (articles/caching.py).
@@ -166,7 +172,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="newsroom"),
+            "KEY_PREFIX": f"{env.str('CACHE_KEY_PREFIX', default='newsroom')}:{RELEASE}",
             "OPTIONS": {
                 # Short: a Redis that hangs costs a request this, and then is
                 # left alone for a while (newsroom/redis_cache.py).
@@ -182,6 +188,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "newsroom",
+            "KEY_PREFIX": RELEASE,
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }

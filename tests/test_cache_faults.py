@@ -205,3 +205,20 @@ def test_a_publish_committed_while_redis_fails_shows_all_the_same(app_env):
                 writer.kill()
         assert eventually(lambda: "Minister announces review" in server.text("/"))
         assert writer.returncode == 0 and out == "committed\n", err[-2000:]
+
+
+def test_two_releases_on_one_redis_do_not_share_pages(app_env):
+    """A deploy changes templates or code: the new release's pages are its own."""
+    with RedisServer() as redis:
+        env = {**app_env, "REDIS_URL": redis.url}
+        with AppServer({**env, "RELEASE": "one"}) as one:
+            assert "Already public" in one.text("/")
+            # Changed behind the cache's back: only a page made again shows it.
+            with sqlite3.connect(app_env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+                db.execute(
+                    "UPDATE articles_article SET title = 'Retitled' WHERE slug = 'already-public'"
+                )
+            assert "Already public" in one.text("/")
+            with AppServer({**env, "RELEASE": "two"}) as two:
+                page = two.text("/")
+                assert "Retitled" in page and "Already public" not in page
