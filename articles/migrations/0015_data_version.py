@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0013_search_index_a_language'),
+        ('articles', '0014_import_leases'),
     ]
 
     operations = [
