@@ -1,17 +1,26 @@
 """Caching of public pages and of the costly numbers beside them.
 
-One value in the cache, the data state, says which version of the public data
-is current: a random token, when the data last changed, and when the next
-scheduled article comes due. Every cached page and every memoised count has
-the token in its key, so a change to what the public sees makes all of them
-unreachable at once: `content_changed()` writes a new token. It runs on every
-save and delete of an article the public sees before or after it, of a tag,
-an outlet or a copy that such an article has, on every change to such an
-article's tags (signals, connected in `apps.py`) and on the same bulk writes
-through the models' querysets (`articles/public_writes.py` tells which);
-code that writes with raw SQL calls it itself. A change the public cannot see
-(a draft, a tag only drafts have) writes nothing: the validators of public
-pages (ETag, Last-Modified) must not tell of it.
+One row in the database, the data state (`DataVersion`), says which version
+of the public data is current: a random token, when the data last changed,
+and when the next scheduled article comes due. Every cached page and every
+memoised count has the token in its key, so a change to what the public sees
+makes all of them unreachable at once: `content_changed()` writes a new
+token. It runs on every save and delete of an article the public sees before
+or after it, of a tag, an outlet or a copy that such an article has, on every
+change to such an article's tags (signals, connected in `apps.py`) and on the
+same bulk writes through the models' querysets (`articles/public_writes.py`
+tells which); code that writes with raw SQL calls it itself. A change the
+public cannot see (a draft, a tag only drafts have) writes nothing: the
+validators of public pages (ETag, Last-Modified) must not tell of it.
+
+The state is written in the transaction of the change, so that it changes
+exactly when the change is committed, for every process, whatever becomes of
+the cache: a cache that fails can cost speed, never a stale version. The
+default cache memoises it for `CACHE_STATE_TTL` seconds, so that a request
+need not read the database for it; the writer puts the new state there once
+it has committed. With Redis every process therefore sees a change at once;
+with local memory, another process within `CACHE_STATE_TTL`, and a write that
+could not reach the cache is seen everywhere within it too.
 
 A scheduled article appears when its time comes without any write: the state
 knows that time, and the first request after it starts a new version. A
@@ -20,9 +29,8 @@ write of a scheduled article changes that time, not Last-Modified
 
 A page is cached only for anonymous readers, only when it is a complete 200
 that sets no cookie; editors always get a page made afresh, with nothing
-memoised. The cache is per
-process with the default local-memory backend, and shared by every process
-(and so invalidated in all of them at once) with Redis (`REDIS_URL`).
+memoised. Pages are kept in each process with the default local-memory
+backend, and shared by every process with Redis (`REDIS_URL`).
 """
 
 import hashlib
@@ -31,8 +39,8 @@ import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
-from functools import wraps
+from dataclasses import dataclass
+from functools import partial, wraps
 from typing import Any
 
 from django.conf import settings
@@ -45,11 +53,10 @@ from django.utils.connection import ConnectionProxy
 from django.utils.http import http_date
 
 STATE_KEY = "data-state"
-# Pages and memoised values, whose keys all hold the data version's token;
-# the state itself lives in the default cache.
+# Pages and memoised values, whose keys all hold the data version's token.
 versioned = ConnectionProxy(caches, "versioned")
 # The state as a public page's request first read it: a page reads it for
-# every key it makes, and with Redis each read is a round trip.
+# every key it makes.
 _request_state: ContextVar["DataState | None"] = ContextVar("request_state", default=None)
 # Set while a page is made for an editor: nothing memoised is used or kept.
 _fresh = ContextVar("fresh", default=False)
@@ -89,64 +96,117 @@ def _next_due() -> float | None:
     return next_due.timestamp() if next_due else None
 
 
-def _keep(state: DataState) -> DataState:
-    cache.set(STATE_KEY, state, timeout=None)
+def _state_of(row) -> DataState:
+    return DataState(token=row.token, changed_at=float(row.changed_at), next_due=row.next_due)
+
+
+def _locked_row():
+    """The state's row, locked until the end of the transaction: writers of
+    the state take their turns, each reading what the one before committed."""
+    from .models import DataVersion
+
+    rows = DataVersion.objects.select_for_update()
+    row = rows.filter(pk=1).first()
+    if row is None:
+        # First use, or a database emptied: no page is kept under this token.
+        first = DataVersion(pk=1, token=uuid.uuid4().hex, changed_at=math.ceil(time.time()))
+        DataVersion.objects.bulk_create([first], ignore_conflicts=True)
+        row = rows.get(pk=1)
+    return row
+
+
+def _publish() -> None:
+    """Once a write of the state is committed: the state as it now is, for
+    every reader of the cache. Should the cache fail, its copy lapses within
+    CACHE_STATE_TTL, and the database has the state meanwhile."""
+    connection = transaction.get_connection()
+    # Once a commit, however many writes it held: each waits a lease with Redis.
+    if not connection.data_state_published:
+        connection.data_state_published = True
+        cache.set(STATE_KEY, _read_state(), settings.CACHE_STATE_TTL)
+
+
+def _write(change: Callable[[Any], None]) -> DataState:
+    """`change` the state's row, in the transaction of the write that calls for
+    it. Until that commits, only this connection reads the new state: a page
+    another process makes meanwhile, from data without the change, is kept
+    under the old token, which the commit makes stale."""
+    connection = transaction.get_connection()
+    with transaction.atomic():
+        row = _locked_row()
+        change(row)
+        row.next_due = _next_due()
+        row.save()
+        state = _state_of(row)
+        # A fresh callable a write: while it waits for the commit, the write
+        # is still to come (a rollback drops both).
+        publish = partial(_publish)
+        transaction.on_commit(publish, robust=True)
+        connection.data_state_pending = (publish, state)
+        connection.data_state_published = False
     if _request_state.get() is not None:
         _request_state.set(state)
     return state
 
 
-def _new_state(*, changed_at: float, previous: DataState | None) -> DataState:
-    # Whole seconds, as Last-Modified has them, and always later than the last
-    # version's, so that If-Modified-Since can never mistake one for the other.
-    changed = math.ceil(changed_at)
-    if previous is not None:
-        changed = max(changed, int(previous.changed_at) + 1)
-    return _keep(DataState(token=uuid.uuid4().hex, changed_at=changed, next_due=_next_due()))
+def _pending_state() -> DataState | None:
+    """The state this connection wrote in a transaction not yet committed."""
+    connection = transaction.get_connection()
+    pending = getattr(connection, "data_state_pending", None)
+    if pending and any(hook is pending[0] for _, hook, _ in connection.run_on_commit):
+        return pending[1]
+    return None
+
+
+def _read_state() -> DataState:
+    from .models import DataVersion
+
+    row = DataVersion.objects.filter(pk=1).first()
+    return _state_of(row) if row else _write(lambda row: None)
+
+
+def _came_due(row) -> None:
+    # Read again under the lock: another process may have started it already.
+    if row.next_due is not None and time.time() >= row.next_due:
+        row.token = uuid.uuid4().hex
+        row.changed_at = max(math.ceil(row.next_due), row.changed_at + 1)
 
 
 def data_state() -> DataState:
     """The current version of the public data (one cache read, once a request)."""
-    state = _request_state.get() or cache.get(STATE_KEY)
+    state = _request_state.get() or _pending_state() or cache.get(STATE_KEY)
     if state is None:
-        return _new_state(changed_at=time.time(), previous=None)
-    if state.next_due is not None and time.time() >= state.next_due:
-        return _new_state(changed_at=state.next_due, previous=state)
+        state = _read_state()
+        # Never over the copy a writer has just put there.
+        cache.add(STATE_KEY, state, settings.CACHE_STATE_TTL)
+    while state.next_due is not None and time.time() >= state.next_due:
+        state = _write(_came_due)
     return state
 
 
-def _bump() -> None:
-    _new_state(changed_at=time.time(), previous=cache.get(STATE_KEY))
-
-
-def _at_once_and_at_commit(change: Callable[[], None]) -> None:
-    """Now, for readers on this connection (inside its transaction); at commit,
-    for everyone else: a page another process renders in between, from data
-    without the change, is stored under a token that is then replaced."""
-    change()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(change)
+def _bump(row) -> None:
+    # Whole seconds, as Last-Modified has them, and always later than the last
+    # version's, so that If-Modified-Since can never mistake one for the other.
+    row.token = uuid.uuid4().hex
+    row.changed_at = max(math.ceil(time.time()), row.changed_at + 1)
 
 
 def content_changed() -> None:
-    """Make every cached page and count stale, now and again at commit."""
-    _at_once_and_at_commit(_bump)
+    """Make every cached page and count stale, as this transaction commits."""
+    _write(_bump)
 
 
-def _reschedule() -> None:
-    state = cache.get(STATE_KEY)
-    if state is not None:
-        # Last-Modified stays, as nothing public changed. The token does not:
-        # were this write to cross another process's change, it must not
-        # bring back the token of the pages made before that change.
-        _keep(replace(state, token=uuid.uuid4().hex, next_due=_next_due()))
+def _reschedule(row) -> None:
+    # Last-Modified stays, as nothing public changed. The token does not:
+    # pages kept under it do not know the new time.
+    row.token = uuid.uuid4().hex
 
 
 def schedule_changed() -> None:
     """A published article waiting for its time was written: the public sees
     nothing of it yet, so the version's Last-Modified stays, but the version
     must end when the article is due."""
-    _at_once_and_at_commit(_reschedule)
+    _write(_reschedule)
 
 
 def _digest(*parts: str) -> str:

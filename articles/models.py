@@ -1095,3 +1095,19 @@ class TallyClock(models.Model):
 
     def __str__(self):
         return f"tallies true at {self.through:%Y-%m-%d %H:%M:%S}"
+
+
+class DataVersion(models.Model):
+    """The version of the public data that cached pages and counts are kept
+    under (articles/caching.py). A single row, written in the transaction of
+    every change the public sees: the version changes exactly when the change
+    is committed, and every process reads it here, whatever becomes of a
+    cache. `changed_at` is the change's time in whole seconds (Last-Modified);
+    `next_due`, when the next published article waiting for its time is due."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.BigIntegerField()
+    next_due = models.FloatField(null=True)
+
+    def __str__(self):
+        return f"data version {self.token}"

@@ -5,9 +5,10 @@ Every key stored here holds the data version's token (articles/caching.py),
 so an entry never changes once written: a change to the data makes a new
 token, and the old entries are never asked for again. A copy kept in the
 process is therefore never stale, and saves the round trip, and with Redis
-the transfer of a 140 KB page, that each request would otherwise make. The
-data state itself, which does change, is read from the shared cache
-(`default`), never from here.
+the transfer of a 140 KB page, that each request would otherwise make, and
+it answers while the shared cache is down. The data state itself, which does
+change, is kept in the database and copied in the shared cache (`default`),
+never here.
 """
 
 from django.core.cache import caches

@@ -1,13 +1,22 @@
-"""Django's Redis cache, with one redis-py client a connection pool, and a
-short-lived copy in each process of the few keys every request reads.
+"""Django's Redis cache, with one redis-py client a connection pool, a
+short-lived copy in each process of the few keys every request reads, and
+Redis's failures read as misses.
+
+A cache that fails must cost speed, never an error: every error of Redis is
+logged and answered as a miss (a write is dropped), and Redis is then left
+alone for OPTIONS["BACKOFF"] seconds (5 by default) in the whole process, so
+that a Redis that hangs costs one request a socket timeout each time, not
+every request. Nothing is lost by it: what a page is made from is in the
+database, and the data state too (articles/caching.py).
 
 Django's client makes a new `redis.Redis` for every call, and building one
 (its table of response callbacks) cost more than the round trip itself: a
 cached page, one read of the data state, spent 0.2 ms on it. A client is
 safe to share between threads, so one is made for each pool and kept.
 
-Every public request reads the data state (articles/caching.py), and with
-Redis that round trip was a third of what a cached page cost. The keys named
+Every public request reads the copy of the data state (articles/caching.py;
+the database holds the state), and with Redis that round trip was a third of
+what a cached page cost. The keys named
 in OPTIONS["LEASED_KEYS"] are read from Redis at most once a lease
 (OPTIONS["LEASE"] seconds, 0.01 by default) in each process, and a write of
 one returns only once the lease has run out. Whoever learns of a write from
@@ -17,11 +26,20 @@ lapsed. Readers who have not heard of it may be served the old value for
 at most a lease, as if they had asked a moment earlier.
 """
 
+import logging
 import time
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from django.utils.functional import cached_property
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# Servers (the LOCATION's) to leave alone until then (time.monotonic()):
+# shared by the threads of a process, each of which has its own cache.
+_resting: dict[tuple[str, ...], float] = {}
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -97,12 +115,17 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
 class RedisCache(DjangoRedisCache):
     """OPTIONS: Django's, plus LEASED_KEYS, the keys to copy in each process,
-    and LEASE, the seconds a copy is trusted (0.01)."""
+    LEASE, the seconds a copy is trusted (0.01), and BACKOFF, the seconds
+    Redis is left alone after it failed (5)."""
+
+    # What the back-off is measured by.
+    clock = staticmethod(time.monotonic)
 
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
         self._leased_names = options.pop("LEASED_KEYS", ())
         self._lease = options.pop("LEASE", 0.01)
+        self._backoff = options.pop("BACKOFF", 5.0)
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = RedisCacheClient
 
@@ -114,3 +137,51 @@ class RedisCache(DjangoRedisCache):
             lease=self._lease,
             **self._options,
         )
+
+    def _guarded(self, miss, operation, *args, **kwargs):
+        """`operation`, or `miss` when Redis fails or is resting after failing."""
+        servers = tuple(self._servers)
+        if self.clock() < _resting.get(servers, 0.0):
+            return miss
+        try:
+            return operation(*args, **kwargs)
+        except RedisError as error:
+            # Logged once a back-off, not once a request.
+            _resting[servers] = self.clock() + self._backoff
+            logger.warning(
+                "Redis failed (%s: %s): read as a miss, and left alone for %s s",
+                type(error).__name__,
+                error,
+                self._backoff,
+            )
+            return miss
+
+    def get(self, key, default=None, version=None):
+        return self._guarded(default, super().get, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._guarded({}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._guarded(False, super().has_key, key, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(False, super().add, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(None, super().set, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(list(data), super().set_many, data, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guarded(False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._guarded(False, super().delete, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._guarded(None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._guarded(False, super().clear)

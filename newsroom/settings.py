@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from newsroom.release import code_release
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -158,18 +160,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     given = options.get("options", "")
     options["options"] = " ".join(filter(None, [defaults, given, f"-c work_mem={work_mem}"]))
 
+# The code's release, in every cache key: a deploy never serves the pages of
+# the code before it, even from a Redis that both share. By default a digest
+# of the templates, static files and Python code (newsroom/release.py).
+RELEASE = env.str("RELEASE", default="") or code_release(BASE_DIR)
 # Local memory (one cache a process) by default; Redis, shared by every
-# process and so invalidated in all of them at once, when REDIS_URL is set.
+# process, when REDIS_URL is set. Either way the data state, which says what
+# is current, is kept in the database (articles/caching.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="newsroom"),
+            "KEY_PREFIX": f"{env.str('CACHE_KEY_PREFIX', default='newsroom')}:{RELEASE}",
             "OPTIONS": {
-                "socket_connect_timeout": 1,
-                "socket_timeout": 1,
+                # Short: a Redis that hangs costs a request this, and then is
+                # left alone for a while (newsroom/redis_cache.py).
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
                 # Read by every public request (articles/caching.py).
                 "LEASED_KEYS": ["data-state"],
             },
@@ -180,6 +189,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "newsroom",
+            "KEY_PREFIX": RELEASE,
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
@@ -192,6 +202,10 @@ CACHES["versioned"] = {
 # Seconds a public page or a count may be kept; a change to the data makes
 # them stale at once whatever this says (articles/caching.py).
 CACHE_TTL = env.int("CACHE_TTL", default=600)
+# Seconds the default cache keeps a copy of the data state: the longest a
+# change can take to show in another process when the cache does not share
+# it (local memory) or failed when it was written.
+CACHE_STATE_TTL = env.int("CACHE_STATE_TTL", default=2)
 # Anonymous pages from the cache; counts, facets and charts memoised.
 CACHE_PAGES = env.bool("CACHE_PAGES", default=True)
 CACHE_AGGREGATES = env.bool("CACHE_AGGREGATES", default=True)
