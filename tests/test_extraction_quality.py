@@ -166,3 +166,15 @@ def test_a_byline_above_the_story_is_not_its_text(stored):
     french = stored["06_french"][0]
     assert "Sophie Tremblay-Ndiaye" not in french
     assert french.startswith("Le gouvernement du Québec demande à Ottawa")
+
+
+def test_preparing_a_page_drops_the_card_shown_over_a_name():
+    tree = lxml_html.document_fromstring(
+        "<html><body><p>Rep. <span><a href='/people/ada-roe'>Ada Roe</a><span class='card'>"
+        "<img src='/roe.jpg'><a href='/people/ada-roe'>Ada Roe</a><a href='/news/1'>Roe on"
+        " ports</a></span></span> voted no, <span>as <a href='/x'>she</a> and <a href='/y'>he</a>"
+        " said <img src='/smile.png'></span>.</p></body></html>"
+    )
+    page_prepare(tree)
+    text = " ".join(tree.body.text_content().split())
+    assert text == "Rep. Ada Roe voted no, as she and he said ."

@@ -4,7 +4,8 @@ trafilatura finds the article well, but what it returns with formatting and
 links kept has faults a reader sees, which this module mends around it:
 
 - Before it reads the page, `page_prepare` drops what the page hides
-  (microdata in a display:none div, templates) and puts text lying loose
+  (microdata in a display:none div, templates, the card a site shows over
+  a person's name) and puts text lying loose
   outside any paragraph into paragraphs: trafilatura cut such text before
   each link or emphasis and ran the rest together ("MacBook Pro</a>was").
 - After it, `body_repair` puts back the spaces still lost at inline
@@ -87,6 +88,7 @@ def page_prepare(tree: HtmlElement) -> None:
     """Ready a parsed page for trafilatura: without what it hides, and with
     its loose text in paragraphs."""
     _hidden_drop(tree)
+    _hover_cards_drop(tree)
     loose_text_wrap(tree)
 
 
@@ -103,6 +105,18 @@ def _hidden_drop(tree: HtmlElement) -> None:
     ]
     for element in hidden:
         element.drop_tree()
+
+
+def _hover_cards_drop(tree: HtmlElement) -> None:
+    """Drop the cards a site shows when the pointer is on a name: a span in
+    the middle of a sentence, after the name's link, holding a photo and
+    links to the person's page and latest stories. Read as text they run
+    into the sentence ("Rep. Ilhan OmarIlhan OmarHillicon Valley: …")."""
+    for card in tree.xpath(
+        "//p//span[.//img and count(.//a) >= 2][preceding-sibling::*[1][self::a]]"
+    ):
+        if card.getparent() is not None:
+            _remove_keeping_tail(card)
 
 
 def loose_text_wrap(tree: HtmlElement) -> None:
