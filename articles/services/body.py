@@ -5,12 +5,14 @@ links kept has faults a reader sees, which this module mends around it:
 
 - Before it reads the page, `page_prepare` drops what the page hides
   (microdata in a display:none div, templates, the card a site shows over
-  a person's name) and puts text lying loose
-  outside any paragraph into paragraphs: trafilatura cut such text before
-  each link or emphasis and ran the rest together ("MacBook Pro</a>was").
+  a person's name) and puts text lying loose outside any paragraph into
+  paragraphs: trafilatura cut such text before each link or emphasis and
+  ran the rest together ("MacBook Pro</a>was").
 - After it, `body_repair` puts back the spaces still lost at inline
-  elements, where the page has them, and drops the links to other stories a
-  site puts under an article ("Explore further" and a headline).
+  elements, where the page has them, and drops the links to other stories
+  a site puts in or under an article: "Explore further" and a headline,
+  "DON'T MISS" and headlines marked "[INSIGHT]", lists of related stories
+  or of teasers (a headline and its summary), tags.
 
 `word_count` tells an article from a menu in any script.
 """
@@ -47,6 +49,8 @@ LOOSE_INLINE_TAGS = INLINE_TAGS | {
 LINK_LINE_MAX_WORDS = 16
 # A line this short with no sentence in it, just above such links, is their label.
 LABEL_MAX_WORDS = 4
+# Where a teaser's summary sits beside its headline's link.
+TEASER_SUMMARY_TAGS = ("p", "div", "h2", "h3", "h4", "h5", "h6")
 LABEL_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
 SENTENCE_END = re.compile(r"""[.!?…:;]["'”’»)]*$""")
 TAGS = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]*>", re.I | re.S)
@@ -56,10 +60,14 @@ ADDRESS = re.compile(r"^(?:https?://|www\.)", re.I)
 # alone, or with the link it introduces ("READ MORE: <a>…</a>").
 LINK_LABEL = re.compile(
     r"""^(?:explore\s+further|read\s+(?:more|next|also)|also\s+read|see\s+also|further\s+reading
-      | related(?:\s+(?:stories|articles|coverage|content|links))?|more\s+on\s+this(?:\s+story)?
+      | related(?:\s+\w+)?|more\s+on\s+this(?:\s+story)?|don[’']?t\s+miss|see\s+more
+      | also\s+on\s+[\w.]+|tags?|topics|filed\s+under
     )\b\s*:?""",
     re.I | re.X,
 )
+# What may stand between links on a line of them: commas, bars, dots, and
+# the mark of a site's section after a headline ("[INSIGHT]").
+LINK_SEPARATORS = re.compile(r"[\s,;|·•/–—-]+|\[[A-Z]+\]")
 # How much text on each side of a join is compared with the page.
 CONTEXT = 40
 
@@ -228,18 +236,82 @@ def _spaces_restore(body, page: str) -> None:
         previous = (value, block)
 
 
-def _link_only(block) -> bool:
-    """Whether `block` is nothing but a link named like a headline; a link
-    that shows its address is a reference the story gives, and stays."""
-    text = " ".join("".join(block.itertext()).split())
+def _lines(block) -> list[tuple[str, list[str]]]:
+    """The block's lines (split at line breaks), each as its text and the
+    texts of its links."""
+    lines = [("", [])]
+
+    def add(text):
+        if text:
+            lines[-1] = (lines[-1][0] + text, lines[-1][1])
+
+    def walk(element):
+        if element.tag == "a":
+            lines[-1][1].append(" ".join("".join(element.itertext()).split()))
+            add("".join(element.itertext()))
+            return
+        add(element.text)
+        for child in element:
+            if child.tag == "br":
+                lines.append(("", []))
+            elif isinstance(child.tag, str):
+                walk(child)
+            add(child.tail)
+
+    walk(block)
+    return [(" ".join(text.split()), [link for link in links if link]) for text, links in lines]
+
+
+def _link_line(text: str, links: list[str]) -> bool:
+    """Whether a line is only links named like headlines: another story, a
+    list of tags, perhaps under a label ("READ MORE:", "Tags") or with a
+    section's mark after a headline ("[INSIGHT]")."""
     if label := LINK_LABEL.match(text):
         text = text[label.end() :].lstrip()
-    linked = " ".join(" ".join("".join(a.itertext()) for a in block.iter("a")).split())
+        if links and links[0].startswith(label.group(0)):  # the label is in the link
+            links = [links[0][label.end() :].lstrip(), *links[1:]]
+    outside = text
+    for link in links:
+        outside = outside.replace(link, " ", 1)
     return (
-        bool(text)
-        and text == linked
-        and len(text.split()) <= LINK_LINE_MAX_WORDS
-        and not ADDRESS.match(text)
+        bool(links)
+        and not LINK_SEPARATORS.sub("", outside)
+        and all(len(link.split()) <= LINK_LINE_MAX_WORDS for link in links)
+        and not any(ADDRESS.match(link) for link in links)
+    )
+
+
+def _link_only(block) -> bool:
+    """Whether `block` is nothing but links named like headlines, perhaps
+    under a label; a link that shows its address is a reference the story
+    gives, and stays."""
+    lines = [line for line in _lines(block) if line[0]]
+    links = [line for line in lines if not _is_link_label_text(line[0])]
+    return bool(links) and all(_link_line(*line) for line in links)
+
+
+def _link_list(block) -> bool:
+    """A list whose every item is only a link, or a teaser (a headline's
+    link and its summary in a block of its own): other stories."""
+    items = [item for item in block if item.tag == "li"]
+    return (
+        bool(items)
+        and len(items) == len(block)
+        and all(_link_only(item) or _teaser(item) for item in items)
+    )
+
+
+def _teaser(item) -> bool:
+    headline = next((text for a in item.iter("a") if (text := _block_text(a))), "")
+    summaries = [
+        element for element in item.iter(*TEASER_SUMMARY_TAGS) if not len(element.xpath(".//a"))
+    ]
+    rest = _block_text(item).removeprefix(headline).strip()
+    return (
+        bool(headline)
+        and len(headline.split()) <= LINK_LINE_MAX_WORDS
+        and bool(summaries)
+        and rest == " ".join(_block_text(element) for element in summaries)
     )
 
 
@@ -248,20 +320,36 @@ def _is_label(block) -> bool:
     return 0 < len(text.split()) <= LABEL_MAX_WORDS and not SENTENCE_END.search(text)
 
 
-def _is_link_label(block) -> bool:
-    text = " ".join("".join(block.itertext()).split())
+def _is_link_label_text(text: str) -> bool:
     label = LINK_LABEL.match(text)
     return bool(label) and label.end() == len(text)
 
 
+def _is_link_label(block) -> bool:
+    return _is_link_label_text(" ".join("".join(block.itertext()).split()))
+
+
+def _is_link_heading(block) -> bool:
+    """A label with a headline after it, above a list of links: "Related:
+    Possible water plumes on Europa"."""
+    text = _block_text(block)
+    label = LINK_LABEL.match(text)
+    return (
+        bool(label)
+        and label.group(0).rstrip().endswith(":")
+        and len(text.split()) <= LINK_LINE_MAX_WORDS
+    )
+
+
 def _link_lines_drop(body) -> None:
-    """Drop paragraphs that are only a link to another page (a related
-    story, "Unravelling the neural network of torpor") and the short label
-    just above them ("Explore further")."""
+    """Drop paragraphs and lists that are only links to other pages (a
+    related story, "Unravelling the neural network of torpor"; a list of
+    tags) and the short label just above them ("Explore further")."""
     dropped = [
         block
         for block in body
         if (block.tag == "p" and _link_only(block))
+        or (block.tag in ("ul", "ol") and _link_list(block))
         or (block.tag in LABEL_TAGS and _is_link_label(block))
     ]
     labels = [
@@ -270,10 +358,14 @@ def _link_lines_drop(body) -> None:
         if (label := block.getprevious()) is not None
         and label.tag in LABEL_TAGS
         and label not in dropped
-        and _is_label(label)
+        and (_is_label(label) or _is_link_heading(label))
     ]
     for block in [*dropped, *labels]:
         _remove_keeping_tail(block)
+
+
+def _block_text(block) -> str:
+    return " ".join("".join(block.itertext()).split())
 
 
 def _remove_keeping_tail(element) -> None:
