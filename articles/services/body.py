@@ -5,9 +5,10 @@ links kept has faults a reader sees, which this module mends around it:
 
 - Before it reads the page, `page_prepare` drops what the page hides
   (microdata in a display:none div, templates, the card a site shows over
-  a person's name) and puts text lying loose outside any paragraph into
-  paragraphs: trafilatura cut such text before each link or emphasis and
-  ran the rest together ("MacBook Pro</a>was").
+  a person's name), joins an article body split around advertisements
+  (trafilatura read its first part only) and puts text lying loose outside
+  any paragraph into paragraphs: trafilatura cut such text before each
+  link or emphasis and ran the rest together ("MacBook Pro</a>was").
 - After it, `body_repair` puts back the spaces still lost at inline
   elements, where the page has them, and drops the links to other stories
   a site puts in or under an article: "Explore further" and a headline,
@@ -29,6 +30,8 @@ from lxml.html import HtmlElement
 # sight. Its text is metadata for machines (schema.org microdata), a form
 # or a dialog for later, never what a reader sees of the article.
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# The class of the container a site puts its article's text in.
+ARTICLE_BODY_CLASS = re.compile(r"(?:article|story|post|entry)[-_]*(?:body|content|text)\b", re.I)
 # Where trafilatura mishandles text that is not in a paragraph; a span
 # qualifies when it holds blocks, as some sites' article bodies do. (Loose
 # text in a div it reads well, and wrapping it lets boilerplate in.)
@@ -97,6 +100,7 @@ def page_prepare(tree: HtmlElement) -> None:
     its loose text in paragraphs."""
     _hidden_drop(tree)
     _hover_cards_drop(tree)
+    _split_bodies_join(tree)
     loose_text_wrap(tree)
 
 
@@ -125,6 +129,31 @@ def _hover_cards_drop(tree: HtmlElement) -> None:
     ):
         if card.getparent() is not None:
             _remove_keeping_tail(card)
+
+
+def _split_bodies_join(tree: HtmlElement) -> None:
+    """Join an article body a site splits into several containers of one
+    class, with advertisements between them: trafilatura reads the first
+    only, and stopped a long story after a few paragraphs (the containers
+    sit each in its own row of the page's grid). A container holding text
+    of its own, or inside another, is left as it is."""
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for element in tree.xpath("//div[@class] | //section[@class] | //article[@class]"):
+        if ARTICLE_BODY_CLASS.search(element.get("class", "")):
+            groups.setdefault((element.tag, element.get("class")), []).append(element)
+    for first, *others in groups.values():
+        for other in others:
+            ancestors = set(other.iterancestors())
+            if (
+                (other.text or "").strip()
+                or other.getparent() is first.getparent()  # read together already
+                or first in ancestors
+                or other in first.iterancestors()
+                or not ancestors.isdisjoint(others)
+            ):
+                continue
+            first.extend(list(other))
+            _remove_keeping_tail(other)
 
 
 def loose_text_wrap(tree: HtmlElement) -> None:
