@@ -269,3 +269,20 @@ def test_preparing_a_page_joins_only_body_containers_in_rows_of_their_own():
         "One. Two."
     ]
     assert len(tree.xpath("//div[@class='post-content']")) == 2  # side by side: read together
+
+
+def test_a_box_of_other_stories_after_the_story_goes_to_the_end():
+    story = "".join(
+        f"<p>Paragraph {n} of the story tells what the court decided and why.</p>" for n in range(4)
+    )
+    (table,) = repaired(
+        f"<table><tr><td>{story}<strong>Top stories</strong><p>Ferry fares rise in spring.</p>"
+        "<p>Bridge repairs close two lanes.</p></td><td><a href='/x'>Partner news</a></td></tr>"
+        "</table>"
+    )
+    assert table.endswith("Paragraph 3 of the story tells what the court decided and why.")
+    # Near the top, such a heading may be the story's own.
+    assert repaired(f"<h2>Most read</h2><p>The most read book of the year.</p>{story}")[:2] == [
+        "Most read",
+        "The most read book of the year.",
+    ]

@@ -13,7 +13,8 @@ links kept has faults a reader sees, which this module mends around it:
   elements, where the page has them, and drops the links to other stories
   a site puts in or under an article: "Explore further" and a headline,
   "DON'T MISS" and headlines marked "[INSIGHT]", lists of related stories
-  or of teasers (a headline and its summary), tags.
+  or of teasers (a headline and its summary), tags, and a box of "Top
+  stories" after the text.
 
 `word_count` tells an article from a menu in any script.
 """
@@ -71,6 +72,14 @@ LINK_LABEL = re.compile(
 # What may stand between links on a line of them: commas, bars, dots, and
 # the mark of a site's section after a headline ("[INSIGHT]").
 LINK_SEPARATORS = re.compile(r"[\s,;|·•/–—-]+|\[[A-Z]+\]")
+# The heading of a site's box of other stories under an article.
+STORIES_BOX = re.compile(
+    r"""^(?:top\s+stories|most\s+(?:read|popular|viewed|shared)|trending(?:\s+now)?
+      | (?:you\s+(?:may|might)\s+also\s+(?:like|enjoy)|recommended(?:\s+for\s+you)?)
+      | more\s+(?:stories|news|top\s+stories)|popular\s+(?:now|stories)|latest\s+news
+    )\s*:?$""",
+    re.I | re.X,
+)
 # How much text on each side of a join is compared with the page.
 CONTEXT = 40
 
@@ -220,6 +229,7 @@ def body_repair(body: etree._Element, *, page: str) -> None:
     """Mend, in place, the body trafilatura extracted (as HTML) from `page`."""
     _spaces_restore(body, page)
     _link_lines_drop(body)
+    _closing_boxes_drop(body)
 
 
 def _collapsed(text: str) -> str:
@@ -395,6 +405,27 @@ def _link_lines_drop(body) -> None:
 
 def _block_text(block) -> str:
     return " ".join("".join(block.itertext()).split())
+
+
+def _closing_boxes_drop(body) -> None:
+    """Drop a box of other stories under the story, from its heading ("Top
+    stories", "Most read") to the end, when the heading comes after most
+    of the text."""
+    for block in body.iter(*LABEL_TAGS, "strong", "b", "li", "td"):
+        if block.tag in ("strong", "b") and block.getparent().tag in (*LABEL_TAGS, "li"):
+            continue  # emphasis in a line: the line is what counts
+        if not STORIES_BOX.match(_block_text(block)):
+            continue
+        before = len(" ".join(block.xpath("preceding::text()")).split())
+        if before < len(_block_text(body).split()) / 2:
+            continue
+        for element in (block, *block.iterancestors()):
+            if element is body:
+                break
+            for following in list(element.itersiblings()):
+                element.getparent().remove(following)
+        block.getparent().remove(block)
+        return
 
 
 def _remove_keeping_tail(element) -> None:
