@@ -286,3 +286,21 @@ def test_a_box_of_other_stories_after_the_story_goes_to_the_end():
         "Most read",
         "The most read book of the year.",
     ]
+
+
+def test_the_address_and_a_copy_of_the_headline_at_the_top_are_not_the_story():
+    story = "".join(
+        f"<p>Paragraph {n} says the harbour will close its ferry berths a month early this"
+        " winter because of repairs.</p>"
+        for n in range(3)
+    )
+    page = (
+        "<html><head><meta property='og:title'"
+        " content='Opinion | Ports close early for the winter season'></head>"
+        "<body><nav><a href='/'>Home</a></nav><article>"
+        "<p>https://daily.example/opinion/ports-close-early</p>"
+        f"<p>Ports close early for the winter season</p>{story}</article></body></html>"
+    )
+    extracted = page_extract(html=page)
+    assert extracted.title == "Opinion | Ports close early for the winter season"
+    assert extracted.text.startswith("Paragraph 0 says the harbour")
