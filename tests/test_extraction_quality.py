@@ -7,6 +7,7 @@ page goes through the real import path; `Article.body_text` is what search
 and snippets read.
 """
 
+import logging
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from articles.sanitize import html_to_text
 from articles.services.body import body_repair, page_prepare, word_count
 from articles.services.extract import page_extract
 from articles.services.ingest import article_import_from_content
+from bench.extraction import main as bench_main
 from bench.extraction import own_corpus, page_counts, score
 
 pytestmark = pytest.mark.django_db
@@ -304,3 +306,14 @@ def test_the_address_and_a_copy_of_the_headline_at_the_top_are_not_the_story():
     extracted = page_extract(html=page)
     assert extracted.title == "Opinion | Ports close early for the winter season"
     assert extracted.text.startswith("Paragraph 0 says the harbour")
+
+
+def test_the_harness_lists_the_pages_scored_lowest(capsys):
+    try:
+        bench_main(["--worst", "2"])
+    finally:
+        logging.disable(logging.NOTSET)  # the harness silences trafilatura's logging
+    lines = capsys.readouterr().out.splitlines()
+    worst = lines[lines.index("Worst 2 for newsroom:   precision  recall") + 1 :][:2]
+    names = {page[0] for page in own_corpus()}
+    assert [line.split()[0] in names for line in worst] == [True, True]
