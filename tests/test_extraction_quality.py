@@ -317,3 +317,15 @@ def test_the_harness_lists_the_pages_scored_lowest(capsys):
     worst = lines[lines.index("Worst 2 for newsroom:   precision  recall") + 1 :][:2]
     names = {page[0] for page in own_corpus()}
     assert [line.split()[0] in names for line in worst] == [True, True]
+
+
+def test_the_sites_calls_to_follow_or_subscribe_under_the_story_go():
+    story = "".join(f"<p>Paragraph {n} of the story on the new ferry terminal.</p>" for n in "0123")
+    assert repaired(
+        "<p>Subscribe to the newsletter the ministry sends, the mayor urged residents.</p>"
+        f"{story}<p>Follow the Harbour Courier on Facebook and X.</p>"
+        "<p>Sign up for our morning newsletter and get the day's news in your inbox.</p>"
+    ) == [
+        "Subscribe to the newsletter the ministry sends, the mayor urged residents.",
+        *(f"Paragraph {n} of the story on the new ferry terminal." for n in "0123"),
+    ]

@@ -2,7 +2,8 @@
 article, which trafilatura keeps as the article's text: "Explore further"
 and a headline, "DON'T MISS" and headlines marked "[INSIGHT]", lists of
 related stories or of teasers (a headline and its summary), tags, a box of
-"Top stories" after the text. `boxes_drop` takes them out of a body.
+"Top stories" after the text; and, in the last lines, the site's calls to
+follow or subscribe. `boxes_drop` takes them out of a body.
 """
 
 import re
@@ -36,12 +37,21 @@ STORIES_BOX = re.compile(
     )\s*:?$""",
     re.I | re.X,
 )
+# What a site asks of its reader under a story.
+CLOSING_CALL = re.compile(
+    r"""^(?:follow\s+(?:\S+\s+){0,3}on\s+(?:twitter|facebook|instagram|x)\b
+      | (?:sign\s+up|subscribe)\b.*\bnewsletters?\b|get\s+the\s+latest\b.*\binbox\b
+      | have\s+a\s+(?:news\s+)?tip\?|email\s+\w+(?:\s+\w+)?\s+at\s+\S+@
+    )""",
+    re.I | re.X,
+)
 
 
 def boxes_drop(body) -> None:
     """Drop, in place, the boxes of links to other stories in `body`."""
     _link_lines_drop(body)
     _closing_boxes_drop(body)
+    _closing_calls_drop(body)
 
 
 def _lines(block) -> list[tuple[str, list[str]]]:
@@ -195,6 +205,14 @@ def _closing_boxes_drop(body) -> None:
                 element.getparent().remove(following)
         block.getparent().remove(block)
         return
+
+
+def _closing_calls_drop(body) -> None:
+    """Drop the site's calls to follow or subscribe among the last lines:
+    "Follow Newsbeat on Instagram", "Subscribe to our newsletters"."""
+    for block in list(body)[-3:]:
+        if block.tag in LABEL_TAGS and CLOSING_CALL.match(block_text(block)):
+            remove_keeping_tail(block)
 
 
 def remove_keeping_tail(element) -> None:
