@@ -10,6 +10,7 @@ comparisons with it).
     python bench/extraction.py                       # tests/pages/extraction
     python bench/extraction.py --article-benchmark /tmp/aeb   # its html/ and ground-truth.json
     python bench/extraction.py --trafilatura-eval /tmp/trafilatura-eval/tests
+    python bench/extraction.py --article-benchmark /tmp/aeb --worst 15   # where to look
 
 `--trafilatura-eval` takes trafilatura's `tests/` folder (`cache/`, `eval/`
 and `evaldata.json`): each page has snippets that must be in the text and
@@ -126,10 +127,12 @@ def _timed(extract, html):
     return text, time.perf_counter() - started
 
 
-def shingle_report(title: str, pages: list[tuple[str, str, str]]) -> dict[str, Score]:
+def shingle_report(
+    title: str, pages: list[tuple[str, str, str]], worst: int = 0
+) -> dict[str, Score]:
     print(f"\n{title}: {len(pages)} pages")
     print(f"{'':<12} {'precision':>9} {'recall':>7} {'F1':>7} {'s/page':>7}")
-    scores = {}
+    scores, newsroom_counts = {}, []
     for name, extract in EXTRACTORS.items():
         counts, seconds = [], 0.0
         for _key, html, expected in pages:
@@ -141,7 +144,23 @@ def shingle_report(title: str, pages: list[tuple[str, str, str]]) -> dict[str, S
             f"{name:<12} {result.precision:>9.3f} {result.recall:>7.3f} {result.f1:>7.3f} "
             f"{seconds / max(len(pages), 1):>7.3f}"
         )
+        if name == "newsroom":
+            newsroom_counts = counts
+    if worst:
+        _worst_print(pages, newsroom_counts, worst)
     return scores
+
+
+def _worst_print(pages, counts, worst: int) -> None:
+    """The pages Newsroom does worst on, by the lower of precision and recall."""
+    rows = []
+    for (key, _html, _expected), (tp, fp, fn) in zip(pages, counts, strict=True):
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        rows.append((min(precision, recall), precision, recall, key))
+    print(f"\nWorst {worst} for newsroom:   precision  recall")
+    for _low, precision, recall, key in sorted(rows)[:worst]:
+        print(f"  {key[:24]:<24} {precision:>9.3f} {recall:>7.3f}")
 
 
 def _norm(text: str) -> str:
@@ -184,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--article-benchmark", type=Path, metavar="PATH")
     parser.add_argument("--trafilatura-eval", type=Path, metavar="PATH")
+    parser.add_argument(
+        "--worst", type=int, default=0, metavar="N", help="list the N pages scored lowest"
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -194,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     logging.disable(logging.CRITICAL)  # trafilatura logs every odd link it meets
 
-    shingle_report(f"Own corpus ({OWN_CORPUS.relative_to(ROOT)})", own_corpus())
+    shingle_report(f"Own corpus ({OWN_CORPUS.relative_to(ROOT)})", own_corpus(), args.worst)
     if args.article_benchmark:
         shingle_report(
             f"article-extraction-benchmark ({args.article_benchmark})",
             article_benchmark(args.article_benchmark),
+            args.worst,
         )
     if args.trafilatura_eval:
         snippet_report(args.trafilatura_eval)

@@ -4,12 +4,14 @@ trafilatura finds the article well, but what it returns with formatting and
 links kept has faults a reader sees, which this module mends around it:
 
 - Before it reads the page, `page_prepare` drops what the page hides
-  (microdata in a display:none div, templates) and puts text lying loose
-  outside any paragraph into paragraphs: trafilatura cut such text before
-  each link or emphasis and ran the rest together ("MacBook Pro</a>was").
+  (microdata in a display:none div, templates, the card a site shows over
+  a person's name), joins an article body split around advertisements
+  (trafilatura read its first part only) and puts text lying loose outside
+  any paragraph into paragraphs: trafilatura cut such text before each
+  link or emphasis and ran the rest together ("MacBook Pro</a>was").
 - After it, `body_repair` puts back the spaces still lost at inline
-  elements, where the page has them, and drops the links to other stories a
-  site puts under an article ("Explore further" and a headline).
+  elements, where the page has them, and drops the boxes of links to other
+  stories a site puts in or under an article (`boxes.py`).
 
 `word_count` tells an article from a menu in any script.
 """
@@ -22,10 +24,14 @@ import regex
 from lxml import etree
 from lxml.html import HtmlElement
 
+from .boxes import boxes_drop, remove_keeping_tail
+
 # What a page hides: a template, an element marked hidden or styled out of
 # sight. Its text is metadata for machines (schema.org microdata), a form
 # or a dialog for later, never what a reader sees of the article.
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# The class of the container a site puts its article's text in.
+ARTICLE_BODY_CLASS = re.compile(r"(?:article|story|post|entry)[-_]*(?:body|content|text)\b", re.I)
 # Where trafilatura mishandles text that is not in a paragraph; a span
 # qualifies when it holds blocks, as some sites' article bodies do. (Loose
 # text in a div it reads well, and wrapping it lets boilerplate in.)
@@ -42,23 +48,8 @@ INLINE_TAGS = frozenset(
 LOOSE_INLINE_TAGS = INLINE_TAGS | {
     "font", "label", "tt", "big", "bdi", "bdo", "kbd", "var", "dfn", "img", "wbr", "ins"
 }  # fmt: skip
-# Blocks that are only a link this short are a list of other stories.
-LINK_LINE_MAX_WORDS = 16
-# A line this short with no sentence in it, just above such links, is their label.
-LABEL_MAX_WORDS = 4
-LABEL_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
-SENTENCE_END = re.compile(r"""[.!?…:;]["'”’»)]*$""")
 TAGS = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]*>", re.I | re.S)
 SPACE = re.compile(r"\s+")
-ADDRESS = re.compile(r"^(?:https?://|www\.)", re.I)
-# What sites call their boxes of links to other pages; such a label goes
-# alone, or with the link it introduces ("READ MORE: <a>…</a>").
-LINK_LABEL = re.compile(
-    r"""^(?:explore\s+further|read\s+(?:more|next|also)|also\s+read|see\s+also|further\s+reading
-      | related(?:\s+(?:stories|articles|coverage|content|links))?|more\s+on\s+this(?:\s+story)?
-    )\b\s*:?""",
-    re.I | re.X,
-)
 # How much text on each side of a join is compared with the page.
 CONTEXT = 40
 
@@ -87,6 +78,8 @@ def page_prepare(tree: HtmlElement) -> None:
     """Ready a parsed page for trafilatura: without what it hides, and with
     its loose text in paragraphs."""
     _hidden_drop(tree)
+    _hover_cards_drop(tree)
+    _split_bodies_join(tree)
     loose_text_wrap(tree)
 
 
@@ -103,6 +96,43 @@ def _hidden_drop(tree: HtmlElement) -> None:
     ]
     for element in hidden:
         element.drop_tree()
+
+
+def _hover_cards_drop(tree: HtmlElement) -> None:
+    """Drop the cards a site shows when the pointer is on a name: a span in
+    the middle of a sentence, after the name's link, holding a photo and
+    links to the person's page and latest stories. Read as text they run
+    into the sentence ("Rep. Ilhan OmarIlhan OmarHillicon Valley: …")."""
+    for card in tree.xpath(
+        "//p//span[.//img and count(.//a) >= 2][preceding-sibling::*[1][self::a]]"
+    ):
+        if card.getparent() is not None:
+            remove_keeping_tail(card)
+
+
+def _split_bodies_join(tree: HtmlElement) -> None:
+    """Join an article body a site splits into several containers of one
+    class, with advertisements between them: trafilatura reads the first
+    only, and stopped a long story after a few paragraphs (the containers
+    sit each in its own row of the page's grid). A container holding text
+    of its own, or inside another, is left as it is."""
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for element in tree.xpath("//div[@class] | //section[@class] | //article[@class]"):
+        if ARTICLE_BODY_CLASS.search(element.get("class", "")):
+            groups.setdefault((element.tag, element.get("class")), []).append(element)
+    for first, *others in groups.values():
+        for other in others:
+            ancestors = set(other.iterancestors())
+            if (
+                (other.text or "").strip()
+                or other.getparent() is first.getparent()  # read together already
+                or first in ancestors
+                or other in first.iterancestors()
+                or not ancestors.isdisjoint(others)
+            ):
+                continue
+            first.extend(list(other))
+            remove_keeping_tail(other)
 
 
 def loose_text_wrap(tree: HtmlElement) -> None:
@@ -168,7 +198,7 @@ def _paragraphs_make(container, children) -> None:
 def body_repair(body: etree._Element, *, page: str) -> None:
     """Mend, in place, the body trafilatura extracted (as HTML) from `page`."""
     _spaces_restore(body, page)
-    _link_lines_drop(body)
+    boxes_drop(body)
 
 
 def _collapsed(text: str) -> str:
@@ -212,62 +242,3 @@ def _spaces_restore(body, page: str) -> None:
                     setattr(element, slot, " " + value)
                     value = " " + value
         previous = (value, block)
-
-
-def _link_only(block) -> bool:
-    """Whether `block` is nothing but a link named like a headline; a link
-    that shows its address is a reference the story gives, and stays."""
-    text = " ".join("".join(block.itertext()).split())
-    if label := LINK_LABEL.match(text):
-        text = text[label.end() :].lstrip()
-    linked = " ".join(" ".join("".join(a.itertext()) for a in block.iter("a")).split())
-    return (
-        bool(text)
-        and text == linked
-        and len(text.split()) <= LINK_LINE_MAX_WORDS
-        and not ADDRESS.match(text)
-    )
-
-
-def _is_label(block) -> bool:
-    text = " ".join("".join(block.itertext()).split())
-    return 0 < len(text.split()) <= LABEL_MAX_WORDS and not SENTENCE_END.search(text)
-
-
-def _is_link_label(block) -> bool:
-    text = " ".join("".join(block.itertext()).split())
-    label = LINK_LABEL.match(text)
-    return bool(label) and label.end() == len(text)
-
-
-def _link_lines_drop(body) -> None:
-    """Drop paragraphs that are only a link to another page (a related
-    story, "Unravelling the neural network of torpor") and the short label
-    just above them ("Explore further")."""
-    dropped = [
-        block
-        for block in body
-        if (block.tag == "p" and _link_only(block))
-        or (block.tag in LABEL_TAGS and _is_link_label(block))
-    ]
-    labels = [
-        label
-        for block in dropped
-        if (label := block.getprevious()) is not None
-        and label.tag in LABEL_TAGS
-        and label not in dropped
-        and _is_label(label)
-    ]
-    for block in [*dropped, *labels]:
-        _remove_keeping_tail(block)
-
-
-def _remove_keeping_tail(element) -> None:
-    parent = element.getparent()
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is None:
-            parent.text = (parent.text or "") + element.tail
-        else:
-            previous.tail = (previous.tail or "") + element.tail
-    parent.remove(element)

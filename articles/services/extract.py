@@ -85,6 +85,9 @@ JUNK = re.compile(
 )
 AMBIGUOUS = re.compile(r"^(?:related(?:\s+(?:posts|articles|stories|coverage|content))?)$", re.I)
 SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*$""")
+# Where a page's title joins the headline to the site's name or section.
+TITLE_PARTS = re.compile(r"\s[|–—]\s|\s-\s")
+ADDRESS_LINE = re.compile(r"^https?://\S+$")
 
 
 class ExtractError(Exception):
@@ -171,14 +174,24 @@ def html_text(fragment: str) -> str:
     return "\n".join(" ".join(line.split()) for line in lines if line.strip())
 
 
-def _header_lines_drop(body) -> None:
-    """The byline and date lines at the top of a body are the page's header,
-    which the article shows apart: "Par Sophie Tremblay — 25 janvier 2024"."""
-    for block in list(body)[:3]:
+def _header_lines_drop(body, *, title: str) -> None:
+    """The page's header at the top of a body, which the article shows
+    apart: a copy of the headline (perhaps without the site's "Opinion |"),
+    the page's address, a byline or date line ("Par Sophie Tremblay — 25
+    janvier 2024")."""
+    headlines = {
+        part.strip().casefold() for part in (title, *TITLE_PARTS.split(title)) if part.strip()
+    }
+    for index, block in enumerate(list(body)[:3]):
         line = plain_text(_block_text(block))
-        if (block.tail or "").strip() or not line or len(line.split()) > 15:
+        if index == 0 and block.tag in ("h1", "h2", "h3") and line.casefold() == title.casefold():
+            body.remove(block)  # with the dateline that may trail it
+            continue
+        if (block.tail or "").strip() or not line:
             return
-        if not (_byline_in(line) or _is_date_only(line)):
+        copy = line.casefold() in headlines and len(line.split()) >= 3
+        header = len(line.split()) <= 15 and (_byline_in(line) or _is_date_only(line))
+        if not (copy or ADDRESS_LINE.match(line) or header):
             return
         body.remove(block)
 
@@ -221,15 +234,7 @@ def page_extract(*, html: str, url: str = "") -> Extracted:
     notes: list[str] = []
     title = plain_text(document.title, max_length=TITLE_MAX)
     body = convert_to_html(document.body)[0]
-    # The headline is shown above the body; a copy of it at the top goes.
-    first = body[0] if len(body) else None
-    if (
-        first is not None
-        and first.tag in ("h1", "h2", "h3")
-        and plain_text(_block_text(first)).casefold() == title.casefold()
-    ):
-        body.remove(first)
-    _header_lines_drop(body)
+    _header_lines_drop(body, title=title)
     body_repair(body, page=html)
     body_html = sanitize_html(etree.tostring(body, encoding="unicode", method="html"))
     text = html_text(body_html)
