@@ -103,8 +103,13 @@ def _state_of(row) -> DataState:
 def _locked_row():
     """The state's row, locked until the end of the transaction: writers of
     the state take their turns, each reading what the one before committed."""
-    from .models import DataVersion
+    from .models import DataVersion, TallyClock
 
+    # An article's write locks the tallies' clock, then this row: so does
+    # every other writer of this row, clock first, or a transaction that
+    # writes a tag and then an article would wait on one that writes an
+    # article in the other order (a deadlock, on PostgreSQL).
+    TallyClock.objects.select_for_update().order_by("pk").first()
     rows = DataVersion.objects.select_for_update()
     row = rows.filter(pk=1).first()
     if row is None:
