@@ -23,7 +23,9 @@ with local memory, another process within `CACHE_STATE_TTL`, and a write that
 could not reach the cache is seen everywhere within it too.
 
 A scheduled article appears when its time comes without any write: the state
-knows that time, and the first request after it starts a new version. A
+knows that time, and from then on every process derives the next version from
+it alike (`_came_due`), reading but never writing, so that readers never wait
+on an editor's lock. A
 write of a scheduled article changes that time, not Last-Modified
 (`schedule_changed()`).
 
@@ -33,6 +35,7 @@ memoised. Pages are kept in each process with the default local-memory
 backend, and shared by every process with Redis (`REDIS_URL`).
 """
 
+import datetime
 import hashlib
 import math
 import time
@@ -40,7 +43,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import lru_cache, partial, wraps
 from typing import Any
 
 from django.conf import settings
@@ -78,12 +81,13 @@ class DataState:
         return ttl
 
 
-def _next_due() -> float | None:
-    """When the next published article waiting for its time comes due."""
+def _next_due(*, after: float | None = None) -> float | None:
+    """When the next published article waiting for its time comes due (after
+    `after`, a timestamp, or now)."""
     from .models import Article, ArticleStatus
 
     # A published article waits for both its outlet date and its schedule.
-    now = timezone.now()
+    now = datetime.datetime.fromtimestamp(after, datetime.UTC) if after else timezone.now()
     waiting = Article.objects.filter(status=ArticleStatus.PUBLISHED)
     dues = [
         waiting.filter(**{f"{field}__gt": now})
@@ -170,11 +174,18 @@ def _read_state() -> DataState:
     return _state_of(row) if row else _write(lambda row: None)
 
 
-def _came_due(row) -> None:
-    # Read again under the lock: another process may have started it already.
-    if row.next_due is not None and time.time() >= row.next_due:
-        row.token = uuid.uuid4().hex
-        row.changed_at = max(math.ceil(row.next_due), row.changed_at + 1)
+@lru_cache(maxsize=256)
+def _came_due(state: DataState) -> DataState:
+    """The version that follows `state` once its next article is due: derived,
+    the same in every process, and written nowhere, so that a reader never
+    waits on an editor's lock. (Any write in between makes a new token: what
+    follows a state never changes, and may be kept.)"""
+    token = hashlib.sha1(f"{state.token}:{state.next_due}".encode(), usedforsecurity=False)
+    return DataState(
+        token=token.hexdigest(),
+        changed_at=max(math.ceil(state.next_due), int(state.changed_at) + 1),
+        next_due=_next_due(after=state.next_due),
+    )
 
 
 def data_state() -> DataState:
@@ -185,15 +196,19 @@ def data_state() -> DataState:
         # Never over the copy a writer has just put there.
         cache.add(STATE_KEY, state, settings.CACHE_STATE_TTL)
     while state.next_due is not None and time.time() >= state.next_due:
-        state = _write(_came_due)
+        state = _came_due(state)
     return state
 
 
 def _bump(row) -> None:
     # Whole seconds, as Last-Modified has them, and always later than the last
     # version's, so that If-Modified-Since can never mistake one for the other.
+    now = math.ceil(time.time())
+    if row.next_due is not None and row.next_due <= time.time():
+        # Later than the versions readers derived since (`_came_due`), dated now at most.
+        now += 1
     row.token = uuid.uuid4().hex
-    row.changed_at = max(math.ceil(time.time()), row.changed_at + 1)
+    row.changed_at = max(now, row.changed_at + 1)
 
 
 def content_changed() -> None:

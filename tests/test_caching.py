@@ -1,6 +1,7 @@
 """The page cache, memoised counts and conditional requests (articles/caching.py)."""
 
 import datetime
+import math
 import time
 
 import pytest
@@ -323,3 +324,30 @@ def test_with_nothing_kept_a_page_reads_only_its_own_ids(client, beat):
         if q["sql"].startswith('SELECT "articles_article"."id" AS "pk"') and "LIMIT" in q["sql"]
     ]
     assert len(pages) == 1 and pages[0].endswith("LIMIT 20 OFFSET 20"), pages
+
+
+def test_a_reader_finds_a_scheduled_article_due_without_writing(transactional_db):
+    """The version after a scheduled article comes due is derived by every
+    process alike: a reader's request writes nothing, and so never waits on
+    (or fails behind) an editor who holds the write lock."""
+    from articles.caching import data_state
+    from articles.models import DataVersion
+
+    now = timezone.now()
+    due, later = now - datetime.timedelta(seconds=5), now + datetime.timedelta(hours=1)
+    ArticleFactory(publish_at=due, published_at=None)
+    ArticleFactory(publish_at=later, published_at=None)
+    before = data_state()
+    # As the row was when the first article was still to come.
+    DataVersion.objects.update(next_due=due.timestamp())
+    cache.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        after = data_state()
+    written = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert written == [] and not any("FOR UPDATE" in q["sql"] for q in queries)
+    assert after.token != before.token
+    assert after.next_due == later.timestamp()
+    assert after.changed_at >= math.ceil(due.timestamp())
+    cache.clear()
+    assert data_state() == after, "every process derives the same version"
