@@ -103,10 +103,18 @@ def _hover_cards_drop(tree: HtmlElement) -> None:
     the middle of a sentence, after the name's link, holding a photo and
     links to the person's page and latest stories. Read as text they run
     into the sentence ("Rep. Ilhan OmarIlhan OmarHillicon Valley: …")."""
-    for card in tree.xpath(
-        "//p//span[.//img and count(.//a) >= 2][preceding-sibling::*[1][self::a]]"
-    ):
-        if card.getparent() is not None:
+    # Walked in Python: the XPath of the same (`//p//span[...]`) took seconds
+    # on a page of a megabyte, growing with the square of its size.
+    for card in list(tree.iter("span")):
+        previous = card.getprevious()
+        if (
+            previous is not None
+            and previous.tag == "a"
+            and card.getparent() is not None
+            and any(ancestor.tag == "p" for ancestor in card.iterancestors())
+            and card.find(".//img") is not None
+            and len(card.findall(".//a")) >= 2
+        ):
             remove_keeping_tail(card)
 
 
@@ -222,11 +230,19 @@ def _text_slots(element, block):
         yield child, "tail", own_block
 
 
+# How far past the last join the next is looked for in the page's text.
+JOIN_WINDOW = 4096
+
+
 def _spaces_restore(body, page: str) -> None:
     """Put back the space between two pieces of one line that the page has
     between them and the extraction lost: "reliability</a>is" becomes
     "reliability</a> is" when the page reads "reliability is"."""
     previous = page_text = None
+    # Where the last join was found: the joins come in the page's order, so
+    # each is looked for in a window after the last, not in the whole page
+    # (which grew with the square of its size).
+    at = 0
     for element, slot, block in _text_slots(body, body):
         value = getattr(element, slot)
         if not value:
@@ -238,7 +254,10 @@ def _spaces_restore(body, page: str) -> None:
                 after = _collapsed(value)[:CONTEXT].rstrip()
                 if page_text is None:  # most bodies have no join to check
                     page_text = _page_text(page)
-                if f"{before} {after}" in page_text and f"{before}{after}" not in page_text:
+                window = page_text[at : at + JOIN_WINDOW]
+                found = window.find(f"{before} {after}")
+                if found >= 0 and f"{before}{after}" not in window:
                     setattr(element, slot, " " + value)
                     value = " " + value
+                    at += found
         previous = (value, block)
