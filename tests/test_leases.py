@@ -73,6 +73,31 @@ def test_a_run_that_outlived_its_lease_leaves_the_record_as_the_reclaim_made_it(
     assert not Article.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("answer", [500, 200])
+def test_a_stale_run_leaves_alone_the_retry_an_editor_queued_meanwhile(site, answer):
+    """The lease passes while the page is fetched, the import is taken for
+    stopped, and an editor tries it again: whatever the stale run's fetch then
+    gives, the record stays queued for the editor's try, which runs it."""
+    body = (PAGES / "jsonld_page.html").read_text().replace("{base}", site.base).encode()
+
+    def reclaimed_and_retried(request):
+        import_records_reclaim(now=timezone.now() + timedelta(days=1))
+        assert import_record_requeue(record=ImportRecord.objects.get())
+        connection.close()
+        request.reply(answer, body if answer == 200 else b"oops", {})
+
+    site.routes["/slow"] = Route(handler=reclaimed_and_retried)
+    article_import_from_url(url=site.url("/slow"))
+    queued = ImportRecord.objects.get()
+    assert (queued.status, queued.attempts) == (ImportStatus.QUEUED, 1)
+    assert not Article.objects.exists()
+
+    site.routes["/slow"] = Route(body=body, headers={"Content-Type": "text/html"})
+    retried = import_record_run(record=queued)
+    assert (retried.status, retried.attempts) == (ImportStatus.DONE, 2), retried.message
+
+
 def test_the_record_page_of_an_import_whose_worker_stopped_says_so(editor_client):
     record = running()
     ImportRecord.objects.filter(pk=record.pk).update(

@@ -408,6 +408,10 @@ def article_import_from_content(
         origin=origin, requested=requested, url=url, payload=content, source=source, user=user
     )
     if not content.strip():
-        _finish(record, ImportStatus.FAILED, "The page is empty: there is nothing to import.")
+        # Failed as it is made: there is no run to claim it.
+        record.status = ImportStatus.FAILED
+        record.message = "The page is empty: there is nothing to import."
+        record.finished_at = timezone.now()
+        record.save(update_fields=["status", "message", "finished_at"])
         return record
     return import_record_run(record=record)

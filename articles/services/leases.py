@@ -83,10 +83,10 @@ def import_record_settle(*, record: ImportRecord, **outcome) -> None:
     """Write the run's `outcome` fields to `record` and end its lease, if the
     run still holds it; otherwise raise ImportLeaseLost."""
     outcome["lease_expires_at"] = None
+    # Running, as this run claimed it: a record reclaimed and queued again by
+    # an editor keeps its try count, and must not take a stale run's outcome.
     held = ImportRecord.objects.filter(
-        pk=record.pk,
-        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
-        attempts=record.attempts,
+        pk=record.pk, status=ImportStatus.RUNNING, attempts=record.attempts
     )
     if not held.update(**outcome):
         raise ImportLeaseLost(record.pk)
