@@ -329,3 +329,40 @@ def test_the_sites_calls_to_follow_or_subscribe_under_the_story_go():
         "Subscribe to the newsletter the ministry sends, the mayor urged residents.",
         *(f"Paragraph {n} of the story on the new ferry terminal." for n in "0123"),
     ]
+
+
+def test_a_story_subheading_named_like_a_box_keeps_what_follows():
+    """ "Latest news" over paragraphs of prose is the story's own section."""
+    story = "".join(
+        f"<p>Paragraph {n} of the story tells what the court decided.</p>" for n in "012"
+    )
+    prose = (
+        "<p>On Friday the court said the agreement stands, and the government said it would"
+        " publish the new rules for the border crossings within a month of the ruling.</p>"
+    )
+    assert repaired(f"{story}<h2>Latest news</h2>{prose}")[-2:] == [
+        "Latest news",
+        " ".join(prose[3:-4].split()),
+    ]
+
+
+def test_a_last_paragraph_that_begins_like_a_call_to_follow_stays():
+    story = "".join(f"<p>Paragraph {n} of the story on the new ferry terminal.</p>" for n in "012")
+    last = (
+        "Follow the money on X and you find, the auditor said, that every contract for the"
+        " terminal went to one firm."
+    )
+    assert repaired(f"{story}<p>{last}</p>")[-1] == last
+
+
+def test_the_rest_of_a_story_folded_behind_read_more_is_kept():
+    tree = lxml_html.document_fromstring(
+        "<html><body><article><p>The first paragraph of the story.</p>"
+        "<div style='display:none' class='rest'><p>The second paragraph, folded.</p>"
+        "<p>The third paragraph, folded too.</p></div>"
+        "<div hidden>A sign-in dialog</div></article></body></html>"
+    )
+    page_prepare(tree)
+    text = " ".join(tree.body.text_content().split())
+    assert "The second paragraph, folded." in text and "The third paragraph" in text
+    assert "sign-in dialog" not in text

@@ -83,15 +83,20 @@ def page_prepare(tree: HtmlElement) -> None:
     loose_text_wrap(tree)
 
 
+# Paragraphs from which a hidden element is taken for the folded rest of a story.
+STORY_PARAGRAPHS = 2
+
+
 def _hidden_drop(tree: HtmlElement) -> None:
     hidden = [
         element
         for element in tree.xpath("//template | //*[@hidden] | //*[@style]")
-        if element.tag not in ("html", "body")
-        and (
-            element.tag == "template"
-            or element.get("hidden") is not None
-            or HIDDEN_STYLE.search(element.get("style", ""))
+        if element.tag == "template"
+        or (
+            element.tag not in ("html", "body")
+            and (element.get("hidden") is not None or HIDDEN_STYLE.search(element.get("style", "")))
+            # The rest of a story a site folds behind "Read more" is the story.
+            and len(element.findall(".//p")) < STORY_PARAGRAPHS
         )
     ]
     for element in hidden:

@@ -198,6 +198,8 @@ def _closing_boxes_drop(body) -> None:
         before = len(" ".join(block.xpath("preceding::text()")).split())
         if before < len(block_text(body).split()) / 2:
             continue
+        if not _headlines(_after(block, body)):
+            continue  # a subheading of the story ("Latest news" of it), not a box
         for element in (block, *block.iterancestors()):
             if element is body:
                 break
@@ -207,11 +209,42 @@ def _closing_boxes_drop(body) -> None:
         return
 
 
+def _after(block, body) -> list:
+    """The elements after `block` in `body`, to its end."""
+    following = []
+    for element in (block, *block.iterancestors()):
+        if element is body:
+            break
+        following += element.itersiblings()
+    return following
+
+
+# The most words of a headline in a box of other stories.
+HEADLINE_WORDS = 15
+
+
+def _headlines(elements) -> bool:
+    """Whether `elements` read as a box of other stories: each a headline or
+    links, none a paragraph of prose."""
+    for element in elements:
+        words = len(block_text(element).split())
+        linked = sum(len(block_text(link).split()) for link in element.iter("a"))
+        if words > HEADLINE_WORDS and linked * 2 < words:
+            return False
+    return bool(elements)
+
+
+# A call to follow or subscribe is a short line; a longer one is the story's
+# ("Follow the money on X and you find …").
+CALL_WORDS = 15
+
+
 def _closing_calls_drop(body) -> None:
     """Drop the site's calls to follow or subscribe among the last lines:
     "Follow Newsbeat on Instagram", "Subscribe to our newsletters"."""
     for block in list(body)[-3:]:
-        if block.tag in LABEL_TAGS and CLOSING_CALL.match(block_text(block)):
+        text = block_text(block)
+        if block.tag in LABEL_TAGS and len(text.split()) <= CALL_WORDS and CLOSING_CALL.match(text):
             remove_keeping_tail(block)
 
 
