@@ -1,8 +1,20 @@
 """A Redis that fails costs speed, never an error (newsroom/redis_cache.py):
 against a redis-server of the test's own, stopped or frozen."""
 
+import pytest
+
+from newsroom import redis_cache
 from newsroom.redis_cache import RedisCache
 from tests.redis_server import RedisServer
+
+
+@pytest.fixture(autouse=True)
+def _no_back_off_left():
+    """The back-off is kept per process by server address: a port that an
+    earlier test's server had must not start this one resting, on another clock."""
+    redis_cache._resting.clear()
+    yield
+    redis_cache._resting.clear()
 
 
 def process(server: RedisServer, clock=None) -> RedisCache:
