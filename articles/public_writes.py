@@ -164,14 +164,9 @@ def on_tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None
     """m2m_changed of Article.tags, from either end: what the public sees of
     the articles whose tags change, which their tags do not change."""
     from .models import Article
+    from .tallies import tags_change_articles
 
     if action.startswith("pre_"):
-        if not reverse:
-            ids = [instance.pk]
-        elif pk_set is not None:
-            ids = pk_set
-        else:
-            ids = instance.articles.values_list("pk", flat=True)
-        _begin(instance, Article, ids)
+        _begin(instance, Article, tags_change_articles(instance, reverse, pk_set))
     elif action.startswith("post_"):
         _end(instance, after=set())

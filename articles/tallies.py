@@ -406,16 +406,20 @@ def article_post_write(sender, instance, **kwargs) -> None:
     _end(instance, [instance.pk])
 
 
+def tags_change_articles(instance, reverse: bool, pk_set) -> Iterable[int]:
+    """The ids of the articles whose tags an m2m_changed of Article.tags
+    changes, from either end (an article, or a tag)."""
+    if not reverse:
+        return [instance.pk]
+    if pk_set is not None:
+        return pk_set
+    return instance.articles.values_list("pk", flat=True)
+
+
 def tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     """m2m_changed of Article.tags, from either end."""
     if action.startswith("pre_"):
-        if not reverse:
-            ids = [instance.pk]
-        elif pk_set is not None:
-            ids = pk_set
-        else:
-            ids = instance.articles.values_list("pk", flat=True)
-        _begin(instance, ids)
+        _begin(instance, tags_change_articles(instance, reverse, pk_set))
     elif action.startswith("post_"):
         _end(instance)
 
