@@ -54,3 +54,26 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.tags.set(extracted)
+
+
+def change_form(article, **changes) -> dict:
+    """What the admin's change form posts for `article`, with `changes`."""
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "status": article.status,
+        "source": article.source_id,
+        "wire_service": "",
+        "url": article.url,
+        "byline": article.byline,
+        "published_at_0": "2023-03-07",
+        "published_at_1": "11:08:00",
+        "summary": article.summary,
+        "tags": [t.pk for t in article.tags.all()] if article.pk else [],
+        "editor_note": "",
+        "language": "en",
+        "correction": "",
+        "body": article.body,
+    }
+    data.update(changes)
+    return data

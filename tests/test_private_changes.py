@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from articles.caching import data_state
 from articles.models import Article, ArticleCopy, ArticleStatus, ImportRecord, Source
-from tests.factories import ArticleFactory, SourceFactory, TagFactory
+from tests.factories import ArticleFactory, SourceFactory, TagFactory, change_form
 
 pytestmark = pytest.mark.django_db
 
@@ -39,33 +39,11 @@ def validators() -> dict[str, tuple[str, str]]:
     return found
 
 
-def admin_form(article: Article, **changes) -> dict:
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "status": article.status,
-        "source": article.source_id,
-        "wire_service": "",
-        "url": article.url,
-        "byline": article.byline,
-        "published_at_0": "2023-03-07",
-        "published_at_1": "11:08:00",
-        "summary": article.summary,
-        "tags": [tag.pk for tag in article.tags.all()],
-        "editor_note": "",
-        "language": "en",
-        "correction": "",
-        "body": article.body,
-    }
-    data.update(changes)
-    return data
-
-
 def _edit_in_the_admin(editor_client, draft):
     url = f"/admin/articles/article/{draft.pk}/change/"
     secret = TagFactory(name="Secret inquiry")
     response = editor_client.post(
-        url, admin_form(draft, title="Scoop, second draft", tags=[secret.pk])
+        url, change_form(draft, title="Scoop, second draft", tags=[secret.pk])
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
 
@@ -141,7 +119,7 @@ def test_a_public_change_moves_them(newsroom, editor_client, change):
         _saved(draft, status=ArticleStatus.PUBLISHED)
     elif change == "published_in_the_admin":
         url = f"/admin/articles/article/{draft.pk}/change/"
-        assert editor_client.post(url, admin_form(draft, status="published")).status_code == 302
+        assert editor_client.post(url, change_form(draft, status="published")).status_code == 302
     elif change == "published_in_bulk":
         Article.objects.filter(pk=draft.pk).update(status=ArticleStatus.PUBLISHED)
     elif change == "unpublished":

@@ -8,7 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from articles.models import Article, ArticleStatus
-from tests.factories import ArticleFactory, SourceFactory, TagFactory, UserFactory
+from tests.factories import (
+    ArticleFactory,
+    SourceFactory,
+    TagFactory,
+    UserFactory,
+    change_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,28 +51,6 @@ def other_contributor(db):
 def logged_in(client, user):
     client.force_login(user)
     return client
-
-
-def form_data(article, **changes):
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "status": article.status,
-        "source": article.source_id,
-        "wire_service": "",
-        "url": article.url,
-        "byline": article.byline,
-        "published_at_0": "2023-03-07",
-        "published_at_1": "11:08:00",
-        "summary": article.summary,
-        "tags": [t.pk for t in article.tags.all()] if article.pk else [],
-        "editor_note": "",
-        "language": "en",
-        "correction": "",
-        "body": article.body,
-    }
-    data.update(changes)
-    return data
 
 
 # --- The model: who may move an article where ------------------------------------
@@ -131,11 +115,11 @@ def test_contributor_adds_a_draft_and_sends_it_to_review(client, contributor):
     source = SourceFactory()
     logged_in(client, contributor)
     new = ArticleFactory.build(source=source, status=DRAFT, slug="fresh", title="Fresh")
-    response = client.post(LIST_URL + "add/", form_data(new, tags=[]))
+    response = client.post(LIST_URL + "add/", change_form(new, tags=[]))
     assert response.status_code == 302
     article = Article.objects.get(slug="fresh")
     assert (article.created_by, article.status) == (contributor, DRAFT)
-    response = client.post(f"{LIST_URL}{article.pk}/change/", form_data(article, status=REVIEW))
+    response = client.post(f"{LIST_URL}{article.pk}/change/", change_form(article, status=REVIEW))
     assert response.status_code == 302
     article.refresh_from_db()
     assert (article.status, article.status_changed_by) == (REVIEW, contributor)
@@ -145,7 +129,7 @@ def test_contributor_adds_a_draft_and_sends_it_to_review(client, contributor):
 def test_contributor_cannot_publish_or_archive_with_a_crafted_form(client, contributor, status):
     article = ArticleFactory(status=REVIEW, created_by=contributor)
     logged_in(client, contributor)
-    response = client.post(f"{LIST_URL}{article.pk}/change/", form_data(article, status=status))
+    response = client.post(f"{LIST_URL}{article.pk}/change/", change_form(article, status=status))
     assert response.status_code == 200
     assert "Select a valid choice" in str(response.context["adminform"].form.errors["status"])
     article.refresh_from_db()
@@ -155,7 +139,7 @@ def test_contributor_cannot_publish_or_archive_with_a_crafted_form(client, contr
 def test_contributor_cannot_create_an_article_already_published(client, contributor):
     logged_in(client, contributor)
     new = ArticleFactory.build(source=SourceFactory(), status=PUBLISHED, slug="sneaky")
-    response = client.post(LIST_URL + "add/", form_data(new, tags=[]))
+    response = client.post(LIST_URL + "add/", change_form(new, tags=[]))
     assert response.status_code == 200
     assert not Article.objects.filter(slug="sneaky").exists()
 
@@ -174,7 +158,7 @@ def test_contributor_cannot_publish_or_archive_with_a_crafted_bulk_action(
 def test_contributor_cannot_schedule(client, contributor):
     article = ArticleFactory(status=DRAFT, created_by=contributor)
     logged_in(client, contributor)
-    data = form_data(article, publish_at_0="2030-01-01", publish_at_1="08:00:00")
+    data = change_form(article, publish_at_0="2030-01-01", publish_at_1="08:00:00")
     assert client.post(f"{LIST_URL}{article.pk}/change/", data).status_code == 302
     article.refresh_from_db()
     assert article.publish_at is None
@@ -183,7 +167,7 @@ def test_contributor_cannot_schedule(client, contributor):
 def test_contributor_cannot_edit_their_published_article(client, contributor):
     article = ArticleFactory(status=PUBLISHED, created_by=contributor, title="As published")
     logged_in(client, contributor)
-    response = client.post(f"{LIST_URL}{article.pk}/change/", form_data(article, title="Changed"))
+    response = client.post(f"{LIST_URL}{article.pk}/change/", change_form(article, title="Changed"))
     assert response.status_code == 403
     article.refresh_from_db()
     assert article.title == "As published"
@@ -193,7 +177,7 @@ def test_contributor_cannot_see_or_touch_others_work(client, contributor, other_
     theirs = ArticleFactory(status=DRAFT, created_by=other_contributor, title="Not yours")
     logged_in(client, contributor)
     assert "Not yours" not in client.get(LIST_URL).text
-    response = client.post(f"{LIST_URL}{theirs.pk}/change/", form_data(theirs, title="Mine now"))
+    response = client.post(f"{LIST_URL}{theirs.pk}/change/", change_form(theirs, title="Mine now"))
     assert response.status_code in (302, 403, 404)
     client.post(LIST_URL, {"action": "make_review", "_selected_action": [theirs.pk]})
     theirs.refresh_from_db()
@@ -239,7 +223,7 @@ def test_contributor_can_pick_sources_and_tags(client, contributor):
 def test_editor_does_everything(client, editor, contributor):
     theirs = ArticleFactory(status=REVIEW, created_by=contributor)
     logged_in(client, editor)
-    response = client.post(f"{LIST_URL}{theirs.pk}/change/", form_data(theirs, status=PUBLISHED))
+    response = client.post(f"{LIST_URL}{theirs.pk}/change/", change_form(theirs, status=PUBLISHED))
     assert response.status_code == 302
     theirs.refresh_from_db()
     assert (theirs.status, theirs.status_changed_by) == (PUBLISHED, editor)
@@ -355,7 +339,7 @@ def test_a_correction_and_the_update_time_show_on_the_page(client, editor):
 def test_every_change_is_kept_with_who_made_it(client, editor):
     article = ArticleFactory(status=DRAFT, title="First headline")
     logged_in(client, editor)
-    client.post(f"{LIST_URL}{article.pk}/change/", form_data(article, title="Second headline"))
+    client.post(f"{LIST_URL}{article.pk}/change/", change_form(article, title="Second headline"))
     latest = article.history.first()
     assert (latest.title, latest.history_user) == ("Second headline", editor)
     page = client.get(f"{LIST_URL}{article.pk}/history/")
@@ -366,12 +350,12 @@ def test_every_change_is_kept_with_who_made_it(client, editor):
 def test_one_click_revert_restores_an_earlier_version(client, editor):
     article = ArticleFactory(status=DRAFT, title="Right headline")
     logged_in(client, editor)
-    client.post(f"{LIST_URL}{article.pk}/change/", form_data(article, title="Wrong headline"))
+    client.post(f"{LIST_URL}{article.pk}/change/", change_form(article, title="Wrong headline"))
     first = article.history.order_by("history_date").first()
     url = f"{LIST_URL}{article.pk}/history/{first.history_id}/"
     form = client.get(url)
     assert form.status_code == 200 and "Revert" in form.text
-    response = client.post(url, form_data(article, title="Right headline"))
+    response = client.post(url, change_form(article, title="Right headline"))
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.title == "Right headline"
